@@ -1,0 +1,33 @@
+# One entry point for people and CI. `make run` serves the API; `make test` checks everything.
+VENV ?= .venv
+BIN := $(VENV)/bin
+PYTHON ?= python3
+
+.PHONY: install run test lint format clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $@
+
+run: install  ## migrate the database and start the dev server on http://127.0.0.1:8000
+	$(BIN)/fastapi-app db upgrade
+	$(BIN)/fastapi-app dev
+
+test: install lint  ## lint, type-check, then the test suite (PostgreSQL too if TEST_DATABASE_URL is set)
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check src tests alembic
+	$(BIN)/ruff format --check src tests alembic
+	$(BIN)/mypy
+
+format: install
+	$(BIN)/ruff check --fix src tests alembic
+	$(BIN)/ruff format src tests alembic
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,82 @@
+"""Login, self, registration and user administration."""
+
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, status
+from fastapi.security import OAuth2PasswordRequestForm
+
+from app.auth import service
+from app.auth.dependencies import AdminUser, CurrentUser
+from app.auth.models import User
+from app.auth.schemas import AccessToken, UserCreate, UserPage, UserRead, UserRegister, UserUpdate
+from app.common.error_handlers import errors
+from app.common.errors import PermissionDenied
+from app.common.params import Cursor, Limit, id_path
+from app.core.dependencies import AppSettings, DbSession
+
+UserId = Annotated[int, id_path("user")]
+
+router = APIRouter(prefix="/api/auth", tags=["auth"])
+
+
+@router.post("/login", response_model=AccessToken, responses=errors(401, 422))
+def login(
+    form: Annotated[OAuth2PasswordRequestForm, Depends()], db: DbSession, settings: AppSettings
+) -> AccessToken:
+    """Exchange email (`username`) and password for a short-lived bearer token."""
+    user = service.authenticate(db, form.username, form.password)
+    ttl = timedelta(minutes=settings.ACCESS_TOKEN_EXPIRE_MINUTES)
+    token = service.issue_access_token(user, key=settings.signing_key, ttl=ttl)
+    return AccessToken(access_token=token, expires_in=int(ttl.total_seconds()))
+
+
+@router.post(
+    "/register",
+    response_model=UserRead,
+    status_code=status.HTTP_201_CREATED,
+    responses=errors(403, 409, 422),
+)
+def register(data: UserRegister, db: DbSession, settings: AppSettings) -> User:
+    """Self-service sign-up as a member; off unless `REGISTRATION_ENABLED=true`."""
+    if not settings.REGISTRATION_ENABLED:
+        raise PermissionDenied("Registration is disabled; ask an admin for an account.")
+    return service.create(db, UserCreate(**data.model_dump()))
+
+
+@router.get("/me", response_model=UserRead, responses=errors(401))
+def read_me(user: CurrentUser) -> User:
+    """The user the bearer token belongs to."""
+    return user
+
+
+@router.get("/users", response_model=UserPage, responses=errors(401, 403, 422))
+def list_users(_: AdminUser, db: DbSession, limit: Limit = 50, cursor: Cursor = None) -> UserPage:
+    """All users, oldest first (admin only)."""
+    users, next_cursor = service.list_page(db, limit=limit, cursor=cursor)
+    return UserPage(items=[UserRead.model_validate(u) for u in users], next_cursor=next_cursor)
+
+
+@router.post(
+    "/users",
+    response_model=UserRead,
+    status_code=status.HTTP_201_CREATED,
+    responses=errors(401, 403, 409, 422),
+)
+def create_user(data: UserCreate, _: AdminUser, db: DbSession) -> User:
+    """Create a user with any role (admin only)."""
+    return service.create(db, data)
+
+
+@router.get("/users/{user_id}", response_model=UserRead, responses=errors(401, 403, 404))
+def read_user(user_id: UserId, _: AdminUser, db: DbSession) -> User:
+    """One user (admin only)."""
+    return service.get(db, user_id)
+
+
+@router.patch(
+    "/users/{user_id}", response_model=UserRead, responses=errors(401, 403, 404, 409, 422)
+)
+def update_user(user_id: UserId, data: UserUpdate, _: AdminUser, db: DbSession) -> User:
+    """Rename, change the role of, deactivate or reactivate a user (admin only)."""
+    return service.update(db, service.get(db, user_id), data)

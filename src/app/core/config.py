@@ -1,0 +1,62 @@
+"""Settings read from the environment (and `.env`), with zero-config development defaults."""
+
+import secrets
+from enum import StrEnum
+from functools import cached_property, lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Environment(StrEnum):
+    development = "development"
+    test = "test"
+    production = "production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    ENVIRONMENT: Environment = Environment.development
+    VAR_DIR: Path = Path("var")
+    DATABASE_URL: str = "sqlite:///./var/app.db"
+    DATABASE_ECHO: bool = False
+    SECRET_KEY: SecretStr | None = None
+    ACCESS_TOKEN_EXPIRE_MINUTES: int = Field(default=30, ge=1, le=24 * 60)
+    REGISTRATION_ENABLED: bool = False
+    LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    LOG_FORMAT: Literal["console", "json"] = "console"
+    CORS_ORIGINS: list[str] = []
+    THREADPOOL_SIZE: int = Field(default=8, ge=1, le=200)
+
+    @model_validator(mode="after")
+    def _require_secret_in_production(self) -> "Settings":
+        if self.ENVIRONMENT is Environment.production and self.SECRET_KEY is None:
+            raise ValueError(
+                "SECRET_KEY must be set when ENVIRONMENT=production "
+                '(generate one with: python -c "import secrets; print(secrets.token_urlsafe(48))")'
+            )
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.DATABASE_URL.startswith("sqlite")
+
+    @cached_property
+    def signing_key(self) -> str:
+        """The JWT key: SECRET_KEY, or outside production one generated once and kept in VAR_DIR."""
+        if self.SECRET_KEY is not None:
+            return self.SECRET_KEY.get_secret_value()
+        key_file = self.VAR_DIR / "secret_key"
+        if not key_file.exists():
+            key_file.parent.mkdir(parents=True, exist_ok=True)
+            key_file.write_text(secrets.token_urlsafe(48))
+            key_file.chmod(0o600)
+        return key_file.read_text().strip()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

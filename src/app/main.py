@@ -1,0 +1,44 @@
+"""The application factory: routers, middleware and error handlers, nothing else."""
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from app import __version__
+from app.auth.router import router as auth_router
+from app.common.error_handlers import install_error_handlers
+from app.core.config import Settings, get_settings
+from app.core.db import Database
+from app.core.health import router as health_router
+from app.core.lifespan import lifespan
+from app.core.logging import configure_logging
+from app.core.request_log import RequestLogMiddleware
+from app.incident.router import router as incident_router
+
+
+def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings.LOG_LEVEL, settings.LOG_FORMAT)
+    app = FastAPI(
+        title="fastapi-app",
+        version=__version__,
+        summary="Incident management: report, run and close incidents; plugins react.",
+        lifespan=lifespan,
+        redirect_slashes=False,
+    )
+    app.state.settings = settings
+    app.state.database = database or Database.from_url(
+        settings.DATABASE_URL, echo=settings.DATABASE_ECHO
+    )
+    install_error_handlers(app)
+    if settings.CORS_ORIGINS:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.CORS_ORIGINS,
+            allow_methods=["*"],
+            allow_headers=["*"],
+        )
+    app.add_middleware(RequestLogMiddleware)
+    app.include_router(health_router)
+    app.include_router(auth_router)
+    app.include_router(incident_router)
+    return app

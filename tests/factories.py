@@ -1,0 +1,64 @@
+"""Small factories for test data."""
+
+import itertools
+from datetime import timedelta
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from app.auth import security
+from app.auth.models import Role, User
+from app.core.config import Settings
+from app.core.db import Database
+
+PASSWORD = "correct horse battery"
+# Hashing is slow by design; users made by the factory share one hash of PASSWORD.
+_PASSWORD_HASH = security.hash_password(PASSWORD)
+_sequence = itertools.count(1)
+
+
+def make_user(
+    database: Database,
+    *,
+    role: Role = Role.member,
+    email: str | None = None,
+    is_active: bool = True,
+) -> User:
+    number = next(_sequence)
+    user = User(
+        email=email or f"user{number}@example.com",
+        full_name=f"Test User {number}",
+        hashed_password=_PASSWORD_HASH,
+        role=role,
+        is_active=is_active,
+    )
+    with database.unit_of_work() as session:
+        session.add(user)
+    return user
+
+
+def auth_headers(user: User, settings: Settings) -> dict[str, str]:
+    token = security.create_access_token(
+        user.id, key=settings.signing_key, ttl=timedelta(minutes=5)
+    )
+    return {"Authorization": f"Bearer {token}"}
+
+
+def create_incident(client: TestClient, headers: dict[str, str], **fields: Any) -> dict[str, Any]:
+    body = {"title": "Checkout is down", "severity": "high", **fields}
+    response = client.post("/api/incidents", json=body, headers=headers)
+    assert response.status_code == 201, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+def assert_error(response: Any, status: int, code: str | None = None) -> dict[str, Any]:
+    """The response has `status` and the shared error body (with `code`, when given)."""
+    assert response.status_code == status, response.text
+    error: dict[str, Any] = response.json()["error"]
+    assert set(error) == {"code", "message", "details"}
+    assert isinstance(error["message"], str)
+    assert error["message"]
+    if code is not None:
+        assert error["code"] == code
+    return error

@@ -1,0 +1,140 @@
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from app.cli import app
+from app.core.config import get_settings
+from tests.factories import PASSWORD
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def cli_env(scratch_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("DATABASE_URL", scratch_url)
+    monkeypatch.setenv("VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.chdir(tmp_path)
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def run(*args: str, stdin: str | None = None) -> tuple[int, str]:
+    result = runner.invoke(app, list(args), input=stdin)
+    return result.exit_code, result.output
+
+
+def migrated() -> None:
+    code, output = run("db", "upgrade")
+    assert code == 0, output
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        [],
+        ["dev"],
+        ["serve"],
+        ["openapi"],
+        ["db"],
+        ["db", "upgrade"],
+        ["db", "downgrade"],
+        ["db", "current"],
+        ["db", "history"],
+        ["db", "revision"],
+        ["db", "check"],
+        ["user"],
+        ["user", "create"],
+        ["user", "list"],
+        ["user", "set-role"],
+        ["user", "deactivate"],
+    ],
+)
+def test_every_command_explains_itself(command: list[str]) -> None:
+    code, output = run(*command, "--help")
+    assert code == 0
+    assert "Usage:" in output
+
+
+@pytest.mark.usefixtures("cli_env")
+def test_db_upgrade_current_and_check_report_no_drift() -> None:
+    migrated()
+    code, output = run("db", "check")
+    assert code == 0
+    assert "no drift" in output
+    assert run("db", "current")[0] == 0
+    assert run("db", "history")[0] == 0
+
+
+@pytest.mark.usefixtures("cli_env")
+def test_db_check_fails_on_an_unmigrated_database() -> None:
+    code, output = run("db", "check")
+    assert code == 1
+    assert "not up to date" in output
+
+
+@pytest.mark.usefixtures("cli_env")
+def test_db_downgrade_needs_a_target_and_goes_to_base() -> None:
+    migrated()
+    assert run("db", "downgrade")[0] == 2
+    assert run("db", "downgrade", "base")[0] == 0
+    assert run("db", "check")[0] == 1
+
+
+@pytest.mark.usefixtures("cli_env")
+def test_user_lifecycle_from_the_cli() -> None:
+    migrated()
+    create = ["user", "create", "--email", "Root@Example.com", "--full-name", "Root"]
+    code, output = run(*create, "--role", "admin", "--password-stdin", stdin=PASSWORD + "\n")
+    assert code == 0, output
+    assert "created admin root@example.com" in output
+
+    code, output = run(*create, "--password-stdin", stdin=PASSWORD + "\n")
+    assert code == 1
+    assert "already exists" in output
+
+    code, output = run(
+        "user",
+        "create",
+        "--email",
+        "m@example.com",
+        "--full-name",
+        "M",
+        stdin=f"{PASSWORD}\n{PASSWORD}\n",
+    )
+    assert code == 0, output
+
+    assert run("user", "set-role", "m@example.com", "viewer")[0] == 0
+    assert run("user", "deactivate", "M@EXAMPLE.COM")[0] == 0
+    code, output = run("user", "list")
+    assert "m@example.com\tviewer\tinactive" in output
+    assert "root@example.com\tadmin\tactive" in output
+
+
+@pytest.mark.usefixtures("cli_env")
+def test_user_commands_reject_bad_arguments() -> None:
+    migrated()
+    bad_email = ["user", "create", "--email", "not-an-email", "--full-name", "X"]
+    code, output = run(*bad_email, "--password-stdin", stdin=PASSWORD + "\n")
+    assert code == 2
+    assert "email" in output
+    short = ["user", "create", "--email", "a@example.com", "--full-name", "X", "--password-stdin"]
+    assert run(*short, stdin="short\n")[0] == 2
+    assert run("user", "set-role", "a@example.com", "emperor")[0] == 2
+    code, output = run("user", "deactivate", "nobody@example.com")
+    assert code == 1
+    assert "no user" in output
+    assert run("serve", "--port", "70000")[0] == 2
+
+
+@pytest.mark.usefixtures("cli_env")
+def test_openapi_prints_and_writes_the_spec(tmp_path: Path) -> None:
+    code, output = run("openapi")
+    assert code == 0
+    assert json.loads(output)["info"]["title"] == "fastapi-app"
+    target = tmp_path / "spec.json"
+    assert run("openapi", "--output", str(target))[0] == 0
+    assert "/api/incidents" in json.loads(target.read_text())["paths"]
