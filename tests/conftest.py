@@ -25,7 +25,7 @@ from app.core.config import Settings
 from app.core.db import Database, create_db_engine
 from app.core.migrations import alembic_config
 from app.main import create_app
-from tests.factories import auth_headers, make_user
+from tests.factories import Cast, auth_headers, make_user
 
 BACKENDS = ["sqlite", "postgresql"]
 
@@ -148,6 +148,19 @@ def member(database: Database) -> User:
 @pytest.fixture
 def viewer(database: Database) -> User:
     return make_user(database, role=Role.viewer, email="viewer@example.com")
+
+
+@pytest.fixture
+def people(database: Database, settings: Settings) -> Cast:
+    """A commander-to-be, an admin, a participant-to-be, a bystanding member and a viewer."""
+    users = {
+        "commander": make_user(database),
+        "admin": make_user(database, role=Role.admin),
+        "participant": make_user(database),
+        "member": make_user(database),
+        "viewer": make_user(database, role=Role.viewer),
+    }
+    return Cast(users, {name: auth_headers(user, settings) for name, user in users.items()})
 
 
 @pytest.fixture

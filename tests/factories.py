@@ -1,6 +1,7 @@
 """Small factories for test data."""
 
 import itertools
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -62,3 +63,26 @@ def assert_error(response: Any, status: int, code: str | None = None) -> dict[st
     if code is not None:
         assert error["code"] == code
     return error
+
+
+def update_incident(
+    client: TestClient, headers: dict[str, str], incident_id: int, **fields: Any
+) -> Any:
+    return client.patch(f"/api/incidents/{incident_id}", json=fields, headers=headers)
+
+
+def ids(response: Any) -> list[int]:
+    """The ids of the items of a page response."""
+    assert response.status_code == 200, response.text
+    return [item["id"] for item in response.json()["items"]]
+
+
+@dataclass
+class Cast:
+    """One user per kind of actor, with their headers (see the `people` fixture)."""
+
+    users: dict[str, User]
+    headers: dict[str, dict[str, str]]
+
+    def __getitem__(self, actor: str) -> dict[str, str]:
+        return self.headers[actor]

@@ -3,10 +3,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 from typer.testing import CliRunner
 
+from app.auth.models import User
 from app.cli import app
 from app.core.config import get_settings
+from app.core.db import Database
+from app.incident.models import Incident, Participant, TimelineEntry
 from tests.factories import PASSWORD
 
 runner = CliRunner()
@@ -138,3 +142,28 @@ def test_openapi_prints_and_writes_the_spec(tmp_path: Path) -> None:
     target = tmp_path / "spec.json"
     assert run("openapi", "--output", str(target))[0] == 0
     assert "/api/incidents" in json.loads(target.read_text())["paths"]
+
+
+@pytest.mark.usefixtures("cli_env")
+def test_demo_data_adds_incidents_with_people_tags_and_timelines(scratch_url: str) -> None:
+    migrated()
+    code, output = run("demo-data", "--incidents", "250", "--users", "5", "--batch-size", "100")
+    assert code == 0, output
+    assert "added 250 incidents" in output
+    assert run("demo-data", "--incidents", "10")[0] == 0  # a second run appends
+
+    database = Database.from_url(scratch_url)
+    with database.unit_of_work(write=False) as db:
+        assert db.scalar(select(func.count()).select_from(Incident)) == 260
+        commanders = select(func.count()).where(Participant.role == "commander")
+        assert db.scalar(commanders) == 260
+        assert db.scalar(select(func.count()).select_from(TimelineEntry)) >= 260
+    with database.unit_of_work() as db:  # new incidents get fresh ids after the bulk load
+        reporter = db.scalars(select(User)).first()
+        assert reporter is not None
+        incident = Incident(title="after", reporter_id=reporter.id, commander_id=reporter.id)
+        db.add(incident)
+        db.flush()
+        assert incident.id == 261
+    database.dispose()
+    assert run("demo-data", "--incidents", "0")[0] == 2

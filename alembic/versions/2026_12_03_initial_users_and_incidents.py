@@ -49,10 +49,9 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("title", sa.String(length=200), nullable=False),
         sa.Column("description", sa.Text(), nullable=False),
-        sa.Column("status", _enum("active", "stable", "closed", name="status"), nullable=False),
-        sa.Column(
-            "severity", _enum("critical", "high", "medium", "low", name="severity"), nullable=False
-        ),
+        # Ranks in domain order (see app.core.db_types.RankedEnum), so sorting follows it.
+        sa.Column("status", sa.SmallInteger(), nullable=False),
+        sa.Column("severity", sa.SmallInteger(), nullable=False),
         sa.Column("reporter_id", sa.Integer(), nullable=False),
         *_timestamps(),
         sa.ForeignKeyConstraint(

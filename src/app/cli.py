@@ -261,5 +261,40 @@ def user_deactivate(email: Annotated[str, typer.Argument(help="The user's email.
     _update_user(email, is_active=False)
 
 
+# --- data -------------------------------------------------------------------------------------
+
+
+@app.command("demo-data")
+def demo_data(
+    incidents: Annotated[int, typer.Option(min=1, max=10_000_000, help="How many incidents.")],
+    users: Annotated[
+        int, typer.Option(min=1, max=10_000, help="Demo members (demo-N@example.com).")
+    ] = 25,
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same data.")] = 1,
+    batch_size: Annotated[int, typer.Option(min=100, max=100_000, help="Rows per commit.")] = 5_000,
+) -> None:
+    """Add realistic demo incidents with participants, tags and timelines (for demos and bench).
+
+    Demo users log in with the password `demo-password`. Run it while nobody else writes.
+    """
+    from app.core.db import Database
+    from app.incident import demo
+
+    database = Database.from_url(_settings().DATABASE_URL)
+    try:
+        with typer.progressbar(length=incidents, label="incidents") as bar:
+            demo.seed(
+                database,
+                incidents=incidents,
+                users=users,
+                seed=seed,
+                batch_size=batch_size,
+                on_progress=bar.update,
+            )
+    finally:
+        database.dispose()
+    typer.echo(f"added {incidents} incidents")
+
+
 def main() -> None:
     app()

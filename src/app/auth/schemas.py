@@ -52,6 +52,14 @@ class UserRead(ORMModel):
 UserPage = Page[UserRead]
 
 
+class UserSummary(ORMModel):
+    """A user as other users see them."""
+
+    id: int
+    email: str
+    full_name: str
+
+
 class AccessToken(BaseModel):
     access_token: str = Field(examples=["eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9..."])
     token_type: Literal["bearer"] = "bearer"  # noqa: S105

@@ -3,6 +3,7 @@
 import base64
 import binascii
 import json
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
@@ -21,9 +22,16 @@ class Page(BaseModel, Generic[T]):
     )
 
 
-def encode_cursor(values: list[Any]) -> str:
-    raw = json.dumps(values, separators=(",", ":"), default=str).encode()
+def encode_cursor(key: Any) -> str:
+    """An opaque, URL-safe token for `key` (any JSON-able value; datetimes become ISO text)."""
+    raw = json.dumps(key, separators=(",", ":"), default=_iso).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _iso(value: object) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"cannot put {type(value).__name__} in a cursor")
 
 
 def decode_cursor(cursor: str, key: TypeAdapter[K]) -> K:

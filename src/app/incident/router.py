@@ -1,17 +1,39 @@
-"""Incident HTTP routes."""
+"""Incident routes: incidents, their participants and their timeline."""
 
-from fastapi import APIRouter, status
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
 
 from app.auth.dependencies import CurrentUser, WriterUser
 from app.common.error_handlers import errors
-from app.common.params import Cursor, Limit
+from app.common.params import id_path
 from app.core.dependencies import DbSession
-from app.incident import service
-from app.incident.dependencies import CurrentIncident
-from app.incident.models import Incident
-from app.incident.schemas import IncidentCreate, IncidentPage, IncidentRead, IncidentUpdate
+from app.incident import listing, participants, service, timeline
+from app.incident.dependencies import CurrentIncident, IfMatch
+from app.incident.models import Incident, Participant, TimelineEntry
+from app.incident.schemas import (
+    IncidentCreate,
+    IncidentListParams,
+    IncidentPage,
+    IncidentRead,
+    IncidentStats,
+    IncidentUpdate,
+    NoteCreate,
+    ParticipantCreate,
+    ParticipantRead,
+    ParticipantUpdate,
+    TimelineEntryRead,
+    TimelinePage,
+    TimelineParams,
+)
 
 router = APIRouter(prefix="/api/incidents", tags=["incidents"])
+UserId = Annotated[int, id_path("user")]
+
+
+def _etag(response: Response, incident: Incident) -> Incident:
+    response.headers["ETag"] = f'"{incident.version}"'
+    return incident
 
 
 @router.post(
@@ -20,31 +42,134 @@ router = APIRouter(prefix="/api/incidents", tags=["incidents"])
     status_code=status.HTTP_201_CREATED,
     responses=errors(401, 403, 422),
 )
-def create_incident(data: IncidentCreate, user: WriterUser, db: DbSession) -> Incident:
-    """Report an incident; the caller is its reporter."""
-    return service.create(db, data, reporter=user)
+def create_incident(
+    data: IncidentCreate, user: WriterUser, db: DbSession, response: Response
+) -> Incident:
+    """Report an incident; the caller is its reporter and, unless another is named, commander."""
+    return _etag(response, service.create(db, data, reporter=user))
 
 
 @router.get("", response_model=IncidentPage, responses=errors(401, 422))
 def list_incidents(
-    _: CurrentUser, db: DbSession, limit: Limit = 50, cursor: Cursor = None
+    user: CurrentUser, db: DbSession, params: Annotated[IncidentListParams, Query()]
 ) -> IncidentPage:
-    """Incidents, newest first, one page at a time."""
-    incidents, next_cursor = service.list_page(db, limit=limit, cursor=cursor)
-    return IncidentPage(
-        items=[IncidentRead.model_validate(i) for i in incidents], next_cursor=next_cursor
+    """Incidents you may see, filtered and sorted, one keyset page at a time."""
+    incidents, next_cursor = listing.list_page(
+        db,
+        user,
+        params.filters(),
+        sort=params.sort,
+        order=params.order,
+        limit=params.limit,
+        cursor=params.cursor,
     )
+    items = [IncidentRead.model_validate(incident) for incident in incidents]
+    return IncidentPage(items=items, next_cursor=next_cursor)
+
+
+@router.get("/stats", response_model=IncidentStats, responses=errors(401, 422))
+def incident_stats(
+    user: CurrentUser, db: DbSession, params: Annotated[IncidentListParams, Query()]
+) -> IncidentStats:
+    """How many incidents you may see, by status and severity (same filters as the list)."""
+    return service.stats(db, user, params.filters())
 
 
 @router.get("/{incident_id}", response_model=IncidentRead, responses=errors(401, 404, 422))
-def read_incident(incident: CurrentIncident, _: CurrentUser) -> Incident:
-    """One incident."""
-    return incident
+def read_incident(incident: CurrentIncident, response: Response) -> Incident:
+    """One incident; its `ETag` is the version to send back in `If-Match`."""
+    return _etag(response, incident)
 
 
-@router.patch("/{incident_id}", response_model=IncidentRead, responses=errors(401, 403, 404, 422))
+@router.patch(
+    "/{incident_id}",
+    response_model=IncidentRead,
+    responses=errors(401, 403, 404, 409, 412, 422),
+)
 def update_incident(
-    incident: CurrentIncident, data: IncidentUpdate, _: WriterUser, db: DbSession
+    incident: CurrentIncident,
+    data: IncidentUpdate,
+    user: WriterUser,
+    db: DbSession,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> Incident:
-    """Change an incident's title, description, severity or status."""
-    return service.update(db, incident, data)
+    """Change fields or status; the state machine and your role decide what is allowed."""
+    updated = service.update(db, incident, data, actor=user, expected_version=if_match)
+    return _etag(response, updated)
+
+
+@router.get("/{incident_id}/timeline", response_model=TimelinePage, responses=errors(401, 404, 422))
+def read_timeline(
+    incident: CurrentIncident, db: DbSession, params: Annotated[TimelineParams, Query()]
+) -> TimelinePage:
+    """Everything that happened to the incident, newest (default) or oldest first."""
+    entries, next_cursor = timeline.list_page(
+        db, incident, order=params.order, limit=params.limit, cursor=params.cursor
+    )
+    items = [TimelineEntryRead.model_validate(entry) for entry in entries]
+    return TimelinePage(items=items, next_cursor=next_cursor)
+
+
+@router.post(
+    "/{incident_id}/timeline",
+    response_model=TimelineEntryRead,
+    status_code=status.HTTP_201_CREATED,
+    responses=errors(401, 403, 404, 422),
+)
+def add_note(
+    incident: CurrentIncident, data: NoteCreate, user: WriterUser, db: DbSession
+) -> TimelineEntry:
+    """Add a note to the timeline."""
+    return timeline.add_note(db, incident, user, data.text)
+
+
+@router.get(
+    "/{incident_id}/participants",
+    response_model=list[ParticipantRead],
+    responses=errors(401, 404, 422),
+)
+def list_participants(incident: CurrentIncident, db: DbSession) -> list[Participant]:
+    """The people working the incident, in the order they joined."""
+    return participants.list_for(db, incident)
+
+
+@router.post(
+    "/{incident_id}/participants",
+    response_model=ParticipantRead,
+    status_code=status.HTTP_201_CREATED,
+    responses=errors(401, 403, 404, 409, 422),
+)
+def add_participant(
+    incident: CurrentIncident, data: ParticipantCreate, user: CurrentUser, db: DbSession
+) -> Participant:
+    """Bring someone in (commander or admin)."""
+    return participants.add(db, incident, data.user_id, data.role, actor=user)
+
+
+@router.patch(
+    "/{incident_id}/participants/{user_id}",
+    response_model=ParticipantRead,
+    responses=errors(401, 403, 404, 409, 422),
+)
+def change_participant(
+    incident: CurrentIncident,
+    user_id: UserId,
+    data: ParticipantUpdate,
+    user: CurrentUser,
+    db: DbSession,
+) -> Participant:
+    """Change someone's role (commander or admin); the commander's role is fixed."""
+    return participants.change_role(db, incident, user_id, data.role, actor=user)
+
+
+@router.delete(
+    "/{incident_id}/participants/{user_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=errors(401, 403, 404, 409, 422),
+)
+def remove_participant(
+    incident: CurrentIncident, user_id: UserId, user: CurrentUser, db: DbSession
+) -> None:
+    """Take someone off the incident (commander or admin); not the commander."""
+    participants.remove(db, incident, user_id, actor=user)

@@ -1,13 +1,22 @@
 """Request and response bodies of the incident domain."""
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
 
+from app.auth.schemas import UserSummary
 from app.common.pagination import Page
+from app.common.params import MAX_ID, MAX_PAGE_SIZE
 from app.common.schemas import ORMModel
-from app.incident.models import Severity, Status
+from app.incident.models import EntryKind, ParticipantRole, Severity, Status, Visibility
 
 Title = Annotated[
     str,
@@ -19,6 +28,24 @@ Description = Annotated[
     StringConstraints(max_length=10_000),
     Field(examples=["Started 14:02 UTC after deploy 2026.12.03-1; EU region only."]),
 ]
+Resolution = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000),
+    Field(examples=["Rolled back deploy 2026.12.03-1."]),
+]
+Tag = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=50),
+    Field(examples=["payments"]),
+]
+
+
+def _unique(tags: list[str]) -> list[str]:
+    return sorted(set(tags))
+
+
+Tags = Annotated[list[Tag], Field(max_length=20), AfterValidator(_unique)]
+UserId = Annotated[int, Field(ge=1, le=MAX_ID, examples=[2])]
 
 
 class IncidentCreate(BaseModel):
@@ -27,15 +54,30 @@ class IncidentCreate(BaseModel):
     title: Title
     description: Description = ""
     severity: Severity = Severity.medium
+    visibility: Visibility = Visibility.open
+    commander_id: UserId | None = Field(default=None, description="Defaults to the reporter.")
+    tags: Tags = []
+    reported_at: AwareDatetime | None = Field(
+        default=None, description="When the problem was first reported; defaults to now."
+    )
 
 
 class IncidentUpdate(BaseModel):
+    """Only the fields sent are changed. `version` (or `If-Match`) guards against lost updates."""
+
     model_config = ConfigDict(extra="forbid")
 
     title: Title | None = None
     description: Description | None = None
     severity: Severity | None = None
     status: Status | None = None
+    resolution: Resolution | None = Field(
+        default=None, description="Required when closing; why and how it ended."
+    )
+    visibility: Visibility | None = None
+    commander_id: UserId | None = None
+    tags: Tags | None = None
+    version: int | None = Field(default=None, ge=1, description="The version you last read.")
 
 
 class IncidentRead(ORMModel):
@@ -44,9 +86,119 @@ class IncidentRead(ORMModel):
     description: str
     status: Status
     severity: Severity
+    visibility: Visibility
     reporter_id: int
+    commander_id: int
+    tags: list[str] = Field(validation_alias="tag_names")
+    resolution: str | None
+    reported_at: datetime
+    stable_at: datetime | None
+    closed_at: datetime | None
     created_at: datetime
     updated_at: datetime
+    version: int
 
 
 IncidentPage = Page[IncidentRead]
+
+
+class IncidentStats(BaseModel):
+    total: int = Field(examples=[12])
+    by_status: dict[Status, int] = Field(examples=[{"active": 3, "stable": 1, "closed": 8}])
+    by_severity: dict[Severity, int] = Field(
+        examples=[{"low": 2, "medium": 6, "high": 3, "critical": 1}]
+    )
+
+
+SortField = Literal["created", "updated", "severity", "status", "title"]
+SortOrder = Literal["asc", "desc"]
+
+
+class IncidentFilters(BaseModel):
+    """Query parameters of the incident list; every one narrows the result."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: list[Status] = Field(default=[], description="Any of these statuses.")
+    severity: list[Severity] = Field(default=[], description="Any of these severities.")
+    commander_id: UserId | None = None
+    mine: bool = Field(default=False, description="Only incidents I participate in.")
+    tag: Tag | None = None
+    q: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="Text to find in title or description (case-insensitive).",
+    )
+    created_from: AwareDatetime | None = Field(default=None, description="Created at or after.")
+    created_to: AwareDatetime | None = Field(default=None, description="Created before.")
+
+
+class IncidentListParams(IncidentFilters):
+    sort: SortField = Field(default="created", description="What to sort by.")
+    order: SortOrder = "desc"
+    limit: int = Field(default=50, ge=1, le=MAX_PAGE_SIZE, description="Items per page.")
+    cursor: str | None = Field(
+        default=None, max_length=512, description="`next_cursor` of the previous page."
+    )
+
+    def filters(self) -> IncidentFilters:
+        return IncidentFilters.model_validate(
+            self.model_dump(include=set(IncidentFilters.model_fields))
+        )
+
+
+class TimelineParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    order: SortOrder = Field(default="desc", description="Newest (desc) or oldest first.")
+    limit: int = Field(default=50, ge=1, le=MAX_PAGE_SIZE)
+    cursor: str | None = Field(default=None, max_length=512)
+
+
+class ParticipantCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    user_id: UserId
+    role: ParticipantRole = ParticipantRole.observer
+
+
+class ParticipantUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    role: ParticipantRole
+
+
+class ParticipantRead(ORMModel):
+    user: UserSummary
+    role: ParticipantRole
+    added_at: datetime
+
+
+class NoteCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000),
+        Field(examples=["Rolled back to 2026.12.03-0; error rate falling."]),
+    ]
+
+
+class Change(BaseModel):
+    field: str = Field(examples=["severity"])
+    before: Any = Field(examples=["medium"])
+    after: Any = Field(examples=["high"])
+
+
+class TimelineEntryRead(ORMModel):
+    id: int
+    incident_id: int
+    actor_id: int | None
+    kind: EntryKind
+    text: str
+    changes: list[Change]
+    created_at: datetime
+
+
+TimelinePage = Page[TimelineEntryRead]

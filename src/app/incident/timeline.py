@@ -1,0 +1,79 @@
+"""The timeline: an entry for every change to an incident, written in the change's transaction."""
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, TypeAdapter
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.auth.models import User
+from app.common.errors import InvalidInput
+from app.common.pagination import decode_cursor, encode_cursor
+from app.incident.lifecycle import Change
+from app.incident.models import EntryKind, Incident, TimelineEntry
+from app.incident.schemas import SortOrder
+
+
+class _TimelineCursor(BaseModel):
+    order: SortOrder
+    after_id: int
+
+
+_CURSOR = TypeAdapter(_TimelineCursor)
+
+
+def _jsonable(value: object) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+def record(
+    db: Session,
+    incident: Incident,
+    actor: User | None,
+    kind: EntryKind,
+    *,
+    text: str = "",
+    changes: Iterable[Change] = (),
+) -> TimelineEntry:
+    entry = TimelineEntry(
+        incident_id=incident.id,
+        actor_id=actor.id if actor else None,
+        kind=kind,
+        text=text,
+        changes=[
+            {"field": field, "before": _jsonable(before), "after": _jsonable(after)}
+            for field, before, after in changes
+        ],
+    )
+    db.add(entry)
+    return entry
+
+
+def add_note(db: Session, incident: Incident, actor: User, text: str) -> TimelineEntry:
+    entry = record(db, incident, actor, EntryKind.note, text=text)
+    db.flush()
+    return entry
+
+
+def list_page(
+    db: Session, incident: Incident, *, order: SortOrder, limit: int, cursor: str | None
+) -> tuple[list[TimelineEntry], str | None]:
+    """Entries oldest or newest first, keyset-paged on the entry id."""
+    newest_first = order == "desc"
+    query = select(TimelineEntry).where(TimelineEntry.incident_id == incident.id)
+    if cursor is not None:
+        position = decode_cursor(cursor, _CURSOR)
+        if position.order != order:
+            raise InvalidInput("The cursor was made for the other order.")
+        after = position.after_id
+        query = query.where(TimelineEntry.id < after if newest_first else TimelineEntry.id > after)
+    query = query.order_by(TimelineEntry.id.desc() if newest_first else TimelineEntry.id)
+    entries = list(db.scalars(query.limit(limit + 1)))
+    next_cursor = None
+    if len(entries) > limit:
+        next_cursor = encode_cursor({"order": order, "after_id": entries[limit - 1].id})
+    return entries[:limit], next_cursor
