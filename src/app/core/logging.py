@@ -60,6 +60,7 @@ def configure_logging(level: str = "INFO", fmt: str = "console") -> None:
             "root": {"handlers": ["default"], "level": level},
             "loggers": {
                 "uvicorn.access": {"level": "WARNING"},
+                "alembic.runtime.migration": {"level": "WARNING"},
                 "uvicorn.error": {"handlers": [], "propagate": True},
                 "uvicorn": {"handlers": [], "propagate": True},
             },
