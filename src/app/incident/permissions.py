@@ -5,7 +5,7 @@ The commander and admins run the incident: status, severity, commander, visibili
 A restricted incident does not exist for anyone but its participants and admins.
 """
 
-from sqlalchemy import ColumnElement, exists, or_, select, true
+from sqlalchemy import ColumnElement, exists, literal, or_, select, true
 from sqlalchemy.orm import Session
 
 from app.auth.models import Role, User
@@ -18,10 +18,17 @@ COMMAND_FIELDS = frozenset({"status", "severity", "commander_id", "visibility", 
 def takes_part(user: User) -> ColumnElement[bool]:
     """A filter on Incident: `user` is a participant.
 
-    A correlated EXISTS is a primary-key probe per row the list walks, so its cost does not
-    grow with how many incidents the user has ever taken part in (an IN list would).
+    Written as a correlated scalar subquery, it is one primary-key probe per row the list
+    walks, on both databases. (PostgreSQL turns `EXISTS` or `IN` into a hash of every incident
+    the user ever took part in — 80,000 rows, 150 ms, for each page.)
     """
-    return exists().where(Participant.incident_id == Incident.id, Participant.user_id == user.id)
+    probe = (
+        select(literal(1))
+        .where(Participant.incident_id == Incident.id, Participant.user_id == user.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    return probe.is_not(None)
 
 
 def visible_to(user: User) -> ColumnElement[bool]:
