@@ -44,7 +44,7 @@ def read_incident(incident: CurrentIncident, _: CurrentUser) -> Incident:
 
 @router.patch("/{incident_id}", response_model=IncidentRead, responses=errors(401, 403, 404, 422))
 def update_incident(
-    incident: CurrentIncident, data: IncidentUpdate, _: WriterUser, db: DbSession
+    incident: CurrentIncident, data: IncidentUpdate, user: WriterUser, db: DbSession
 ) -> Incident:
     """Change an incident's title, description, severity or status."""
-    return service.update(db, incident, data)
+    return service.update(db, incident, data, actor=user)

@@ -11,6 +11,7 @@ from app.common.errors import NotFound
 from app.common.pagination import decode_cursor, encode_cursor
 from app.incident.models import Incident
 from app.incident.schemas import IncidentCreate, IncidentUpdate
+from app.plugins import events, outbox
 
 _NEWEST_FIRST_KEY = TypeAdapter(tuple[datetime, int])
 
@@ -24,6 +25,7 @@ def create(db: Session, data: IncidentCreate, *, reporter: User) -> Incident:
     incident = Incident(**data.model_dump(), reporter_id=reporter.id)
     db.add(incident)
     db.flush()
+    outbox.emit(db, events.incident_created(incident, actor=reporter))
     return incident
 
 
@@ -48,8 +50,14 @@ def list_page(db: Session, *, limit: int, cursor: str | None) -> tuple[list[Inci
     return incidents[:limit], next_cursor
 
 
-def update(db: Session, incident: Incident, data: IncidentUpdate) -> Incident:
+def update(
+    db: Session, incident: Incident, data: IncidentUpdate, *, actor: User | None = None
+) -> Incident:
+    changes: list[tuple[str, object, object]] = []
     for field, value in data.model_dump(exclude_unset=True, exclude_none=True).items():
-        setattr(incident, field, value)
+        if getattr(incident, field) != value:
+            changes.append((field, getattr(incident, field), value))
+            setattr(incident, field, value)
     db.flush()
+    outbox.emit(db, *events.incident_changed(incident, changes, actor=actor))
     return incident
