@@ -114,6 +114,7 @@ def make_settings(database_url: str, tmp_path: Path, **overrides: object) -> Set
         "ENVIRONMENT": "test",
         "SECRET_KEY": "test-secret-key-that-is-long-enough-for-hs256",
         "VAR_DIR": tmp_path / "var",
+        "DISPATCHER_ENABLED": False,  # a test that wants deliveries runs a dispatcher itself
         **overrides,
     }
     return Settings(_env_file=None, **values)  # type: ignore[arg-type]
