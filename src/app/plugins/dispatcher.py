@@ -50,9 +50,9 @@ class DispatcherConfig:
 
     @property
     def lease(self) -> timedelta:
-        """How long a worker owns a delivery: well past the timeout, so only a dead worker's
-        deliveries are ever taken over."""
-        return timedelta(seconds=2 * self.timeout + 5)
+        """How long a worker owns a delivery: twice the timeout plus room for clock skew, so only
+        a dead worker's deliveries are ever taken over."""
+        return timedelta(seconds=2 * self.timeout + 2)
 
 
 def _describe(exc: BaseException) -> str:
