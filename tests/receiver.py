@@ -37,7 +37,10 @@ class Receiver:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/hooks"
+        return self.url_for("/hooks")
+
+    def url_for(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
 
     def up(self) -> None:
         receiver = self
@@ -62,7 +65,7 @@ class Receiver:
         self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
 
     def down(self) -> None:
         if self._server is not None:
@@ -70,12 +73,12 @@ class Receiver:
             self._server.server_close()
             self._server = None
 
-    def keys(self) -> Counter[str]:
-        """How many times each idempotency key arrived."""
+    def keys(self, path: str = "/hooks") -> Counter[str]:
+        """How many times each idempotency key arrived at `path`."""
         with self._lock:
-            return Counter(r.headers["Idempotency-Key"] for r in self.received)
+            return Counter(r.headers["Idempotency-Key"] for r in self.received if r.path == path)
 
-    def all_signed_with(self, secret: str) -> bool:
+    def all_signed_with(self, secret: str, path: str = "/hooks") -> bool:
         with self._lock:
             return all(
                 verify(
@@ -85,4 +88,5 @@ class Receiver:
                     body=r.body,
                 )
                 for r in self.received
+                if r.path == path
             )

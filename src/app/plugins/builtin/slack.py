@@ -59,24 +59,25 @@ class SlackPlugin:
             ],
         }
 
-    async def post(self, payload: dict[str, Any]) -> None:
+    async def post(self, event: IncidentEvent, headline: str) -> None:
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": http.USER_AGENT,
+            "Idempotency-Key": str(event.id),
+        }
+        body = json.dumps(self.message(event, headline)).encode()
         async with httpx.AsyncClient(verify=self._tls, timeout=self.timeout) as client:
-            await http.post(
-                client,
-                self.webhook_url,
-                content=json.dumps(payload).encode(),
-                headers={"Content-Type": "application/json", "User-Agent": http.USER_AGENT},
-            )
+            await http.post(client, self.webhook_url, content=body, headers=headers)
 
     async def on_incident_created(self, event: IncidentCreated) -> None:
-        await self.post(self.message(event, "New incident"))
+        await self.post(event, "New incident")
 
     async def on_incident_updated(self, event: IncidentUpdated) -> None:
         changed = ", ".join(
             f"{c.field}: {c.before} → {c.after}" if c.field != "description" else c.field
             for c in event.changes
         )
-        await self.post(self.message(event, f"Incident updated ({changed})"))
+        await self.post(event, f"Incident updated ({changed})")
 
     async def on_status_changed(self, event: IncidentStatusChanged) -> None:
-        await self.post(self.message(event, f"Status {event.before} → {event.after}"))
+        await self.post(event, f"Status {event.before} → {event.after}")
