@@ -174,7 +174,8 @@ def test_a_dead_workers_lease_expires_and_another_worker_delivers(
         )
     assert len(leased) == 1
     deliver(database, settings)
-    assert by_plugin(database)["recording"] == [(DeliveryStatus.done, 2, None)]
+    expired = "lease expired: the worker stopped before reporting"
+    assert by_plugin(database)["recording"] == [(DeliveryStatus.done, 2, expired)]
     assert received("recording") == ["incident.created"]
 
 

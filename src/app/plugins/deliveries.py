@@ -11,9 +11,9 @@ import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, exists, or_, select, text, update
+from sqlalchemy import CursorResult, func, or_, select, text, update
 from sqlalchemy.orm import Session, aliased
 
 from app.core.db_base import utcnow
@@ -88,28 +88,55 @@ def fan_out(db: Session, targets: Callable[[str], list[str]], *, limit: int = 50
     return len(rows)
 
 
+def reclaim_expired(db: Session) -> int:
+    """Make deliveries whose worker died (its lease ran out) due again; the attempt counts."""
+    result = db.execute(
+        update(PluginDelivery)
+        .where(
+            PluginDelivery.status == DeliveryStatus.delivering,
+            PluginDelivery.lease_expires_at < utcnow(),
+        )
+        .values(
+            status=DeliveryStatus.failed,
+            last_error="lease expired: the worker stopped before reporting",
+            next_attempt_at=utcnow(),
+            lease_owner=None,
+            lease_expires_at=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return cast(CursorResult[Any], result).rowcount
+
+
 def lease(
     db: Session, *, owner: str, plugins: Sequence[str], limit: int, lease_for: timedelta
 ) -> list[Leased]:
-    """Take up to `limit` due deliveries for `plugins`, at most one per plugin and incident."""
+    """Take up to `limit` due deliveries for `plugins`: per plugin and incident, only the
+    earliest unfinished one, so one incident's events reach a plugin in order."""
     if not plugins or limit < 1:
         return []
     now = utcnow()
     delivery, earlier = PluginDelivery, aliased(PluginDelivery)
-    still_open_before = exists().where(
-        earlier.plugin == delivery.plugin,
-        earlier.incident_id == delivery.incident_id,
-        earlier.event_id < delivery.event_id,
-        earlier.status.not_in(FINISHED),
-    )
-    due = or_(
-        and_(delivery.status.in_(_RETRYABLE), delivery.next_attempt_at <= now),
-        and_(delivery.status == DeliveryStatus.delivering, delivery.lease_expires_at < now),
+    # A scalar subquery, not NOT EXISTS: it stays one index probe per candidate whatever the
+    # planner's statistics say.
+    first_open = (
+        select(func.min(earlier.event_id))
+        .where(
+            earlier.plugin == delivery.plugin,
+            earlier.incident_id == delivery.incident_id,
+            earlier.status.not_in(FINISHED),
+        )
+        .scalar_subquery()
     )
     query = (
         select(delivery.id)
-        .where(due, delivery.plugin.in_(plugins), ~still_open_before)
-        .order_by(delivery.event_id)
+        .where(
+            delivery.status.in_(_RETRYABLE),
+            delivery.next_attempt_at <= now,
+            delivery.plugin.in_(plugins),
+            or_(delivery.incident_id.is_(None), delivery.event_id == first_open),
+        )
+        .order_by(delivery.next_attempt_at, delivery.id)
         .limit(limit)
         .with_for_update(skip_locked=True, of=delivery)
     )
@@ -136,23 +163,30 @@ def lease(
 
 
 def record(db: Session, outcomes: Sequence[Outcome], *, owner: str, policy: RetryPolicy) -> None:
-    """Mark leased deliveries done, failed (retry at a backed-off time) or dead."""
+    """Mark leased deliveries done (all in one statement), failed with a backed-off retry time,
+    or dead. Only deliveries this worker still holds are touched."""
     now = utcnow()
-    for outcome in outcomes:
-        mine = and_(PluginDelivery.id == outcome.delivery_id, PluginDelivery.lease_owner == owner)
-        if outcome.error is None:
-            values: dict[str, Any] = {"status": DeliveryStatus.done, "delivered_at": now}
-        else:
-            gave_up = outcome.attempt >= policy.max_attempts
-            values = {
-                "status": DeliveryStatus.dead if gave_up else DeliveryStatus.failed,
-                "last_error": outcome.error[:2000],
-                "next_attempt_at": now + policy.delay(outcome.attempt),
-            }
+    released = {"lease_owner": None, "lease_expires_at": None, "updated_at": now}
+    delivered = [outcome.delivery_id for outcome in outcomes if outcome.error is None]
+    if delivered:
         db.execute(
             update(PluginDelivery)
-            .where(mine)
-            .values(lease_owner=None, lease_expires_at=None, updated_at=now, **values)
+            .where(PluginDelivery.id.in_(delivered), PluginDelivery.lease_owner == owner)
+            .values(status=DeliveryStatus.done, delivered_at=now, **released)
+        )
+    for outcome in outcomes:
+        if outcome.error is None:
+            continue
+        gave_up = outcome.attempt >= policy.max_attempts
+        db.execute(
+            update(PluginDelivery)
+            .where(PluginDelivery.id == outcome.delivery_id, PluginDelivery.lease_owner == owner)
+            .values(
+                status=DeliveryStatus.dead if gave_up else DeliveryStatus.failed,
+                last_error=outcome.error[:2000],
+                next_attempt_at=now + policy.delay(outcome.attempt),
+                **released,
+            )
         )
 
 

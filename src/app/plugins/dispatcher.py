@@ -101,6 +101,7 @@ class Dispatcher:
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid4().hex[:6]}"
         self._plugins = registry.active()
         self._inflight: dict[asyncio.Task[Outcome], Leased] = {}
+        self._outcomes: list[Outcome] = []
         self._stopping = asyncio.Event()
         self._hurry = asyncio.Event()
 
@@ -136,13 +137,18 @@ class Dispatcher:
         """Deliver everything that is due now, then return (for tests and one-off runs)."""
         while await self._step():
             pass
-        await self._record_finished()
+        await self._sync(lease=0)
 
     async def _step(self) -> bool:
-        """Record finished deliveries, lease more up to the concurrency; False when idle."""
-        await self._record_finished()
+        """Record finished deliveries and lease more, in one transaction; False when idle.
+
+        Leasing waits until a quarter of the slots are free, so a busy dispatcher works in
+        batches instead of paying a transaction per delivery.
+        """
+        self._collect_finished()
         free = self.config.concurrency - len(self._inflight)
-        leased = await asyncio.to_thread(self._lease, free) if free > 0 else []
+        batch = max(1, self.config.concurrency // 4)
+        leased = await self._sync(lease=free if free >= batch or not self._inflight else 0)
         for item in leased:
             self._inflight[asyncio.create_task(self._deliver(item))] = item
         if self._inflight:
@@ -153,29 +159,35 @@ class Dispatcher:
             )
         return bool(leased or self._inflight)
 
-    def _lease(self, limit: int) -> list[Leased]:
+    def _collect_finished(self) -> None:
+        for task in [task for task in self._inflight if task.done()]:
+            del self._inflight[task]
+            if not task.cancelled():
+                self._outcomes.append(task.result())
+
+    async def _sync(self, *, lease: int) -> list[Leased]:
+        """Record the outcomes gathered so far, then fan out and lease up to `lease` more."""
+        outcomes = list(self._outcomes)
+        if not outcomes and lease < 1:
+            return []
+        leased = await asyncio.to_thread(self._sync_in_thread, outcomes, lease)
+        del self._outcomes[: len(outcomes)]  # kept for the next try if the transaction failed
+        return leased
+
+    def _sync_in_thread(self, outcomes: list[Outcome], lease: int) -> list[Leased]:
         with self.database.unit_of_work() as db:
+            deliveries.record(db, outcomes, owner=self.owner, policy=self.config.policy)
+            if lease < 1:
+                return []
             deliveries.fan_out(db, self.registry.targets)
+            deliveries.reclaim_expired(db)
             return deliveries.lease(
                 db,
                 owner=self.owner,
                 plugins=list(self._plugins),
-                limit=limit,
+                limit=lease,
                 lease_for=self.config.lease,
             )
-
-    async def _record_finished(self) -> None:
-        finished = [task for task in self._inflight if task.done() and not task.cancelled()]
-        if not finished:
-            return
-        outcomes = [task.result() for task in finished]
-        await asyncio.to_thread(self._record, outcomes)
-        for task in finished:
-            del self._inflight[task]
-
-    def _record(self, outcomes: list[Outcome]) -> None:
-        with self.database.unit_of_work() as db:
-            deliveries.record(db, outcomes, owner=self.owner, policy=self.config.policy)
 
     async def _deliver(self, item: Leased) -> Outcome:
         try:
@@ -200,10 +212,9 @@ class Dispatcher:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.config.timeout + 1
         while self._inflight and not self._hurry.is_set() and loop.time() < deadline:
-            await self._record_finished()
-            if self._inflight:
-                await asyncio.wait(self._inflight, timeout=0.1)
-        await self._record_finished()
+            await asyncio.wait(self._inflight, timeout=0.1)
+        self._collect_finished()
+        await self._sync(lease=0)
         if not self._inflight:
             return
         unfinished = list(self._inflight.values())

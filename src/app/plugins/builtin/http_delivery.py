@@ -1,6 +1,7 @@
-"""What the HTTP-speaking built-ins share: one TLS context, and errors that never echo a URL
+"""What the HTTP-speaking built-ins share: a pooled client, and errors that never echo a URL
 (a Slack webhook URL is a secret, and errors are shown in the admin API)."""
 
+import asyncio
 import ssl
 from collections.abc import Mapping
 from typing import Any
@@ -15,8 +16,30 @@ class DeliveryRejected(Exception):
     """The receiver answered, but not with a 2xx: the delivery is retried."""
 
 
-def tls_context() -> ssl.SSLContext:
-    return ssl.create_default_context()
+class Client:
+    """One pooled `httpx.AsyncClient` per event loop: connections are reused across deliveries,
+    and a plugin object used from another loop (a test, a restart) gets a client of its own."""
+
+    def __init__(self, *, timeout: float) -> None:
+        self.timeout = timeout
+        self._tls = ssl.create_default_context()
+        self._client: httpx.AsyncClient | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def get(self) -> httpx.AsyncClient:
+        loop = asyncio.get_running_loop()
+        if self._client is None or self._loop is not loop:
+            headers = {"User-Agent": USER_AGENT}
+            self._client = httpx.AsyncClient(
+                verify=self._tls, timeout=self.timeout, headers=headers
+            )
+            self._loop = loop
+        return self._client
+
+    async def close(self) -> None:
+        if self._client is not None and self._loop is asyncio.get_running_loop():
+            await self._client.aclose()
+        self._client = None
 
 
 def origin(url: str) -> str:

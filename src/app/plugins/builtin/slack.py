@@ -5,8 +5,6 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-import httpx
-
 from app.plugins.builtin import http_delivery as http
 from app.plugins.events import (
     IncidentCreated,
@@ -30,8 +28,7 @@ class SlackPlugin:
             raise ValueError("SLACK_WEBHOOK_URL is not set")
         self.webhook_url = str(url)
         self.incident_url = str(options.get("incident_url") or DEFAULT_INCIDENT_URL)
-        self.timeout = http.option_seconds(options, "timeout_seconds", 10.0)
-        self._tls = http.tls_context()
+        self.client = http.Client(timeout=http.option_seconds(options, "timeout_seconds", 10.0))
 
     def message(self, event: IncidentEvent, headline: str) -> dict[str, Any]:
         """The Slack payload: a plain-text fallback and blocks for clients that show them."""
@@ -60,14 +57,12 @@ class SlackPlugin:
         }
 
     async def post(self, event: IncidentEvent, headline: str) -> None:
-        headers = {
-            "Content-Type": "application/json",
-            "User-Agent": http.USER_AGENT,
-            "Idempotency-Key": str(event.id),
-        }
+        headers = {"Content-Type": "application/json", "Idempotency-Key": str(event.id)}
         body = json.dumps(self.message(event, headline)).encode()
-        async with httpx.AsyncClient(verify=self._tls, timeout=self.timeout) as client:
-            await http.post(client, self.webhook_url, content=body, headers=headers)
+        await http.post(self.client.get(), self.webhook_url, content=body, headers=headers)
+
+    async def close(self) -> None:
+        await self.client.close()
 
     async def on_incident_created(self, event: IncidentCreated) -> None:
         await self.post(event, "New incident")

@@ -10,8 +10,6 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-import httpx
-
 from app.plugins.builtin import http_delivery as http
 from app.plugins.builtin.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 from app.plugins.events import IncidentEvent
@@ -26,23 +24,23 @@ class WebhookPlugin:
         if not secret:
             raise ValueError("WEBHOOK_SECRET is not set: receivers could not verify deliveries")
         self.secret = str(secret)
-        self.timeout = http.option_seconds(options, "timeout_seconds", 10.0)
-        self._tls = http.tls_context()
+        self.client = http.Client(timeout=http.option_seconds(options, "timeout_seconds", 10.0))
 
     async def send(self, event: IncidentEvent) -> None:
         body = event.model_dump_json().encode()
         timestamp = int(time.time())
         headers = {
             "Content-Type": "application/json",
-            "User-Agent": http.USER_AGENT,
             "X-Event-Type": event.type,
             "Idempotency-Key": str(event.id),
             TIMESTAMP_HEADER: str(timestamp),
             SIGNATURE_HEADER: sign(self.secret, timestamp, body),
         }
-        async with httpx.AsyncClient(verify=self._tls, timeout=self.timeout) as client:
-            for url in self.urls:
-                await http.post(client, url, content=body, headers=headers)
+        for url in self.urls:
+            await http.post(self.client.get(), url, content=body, headers=headers)
+
+    async def close(self) -> None:
+        await self.client.close()
 
     on_incident_created = send
     on_incident_updated = send
