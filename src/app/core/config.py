@@ -35,7 +35,7 @@ class Settings(BaseSettings):
     # Plugins and the delivery of their events (see app.plugins).
     PLUGINS_ENABLED: Annotated[list[str], NoDecode] = ["log"]
     DISPATCHER_ENABLED: bool = True
-    DISPATCHER_CONCURRENCY: int = Field(default=16, ge=1, le=256)
+    DISPATCHER_CONCURRENCY: int = Field(default=32, ge=1, le=256)
     DISPATCHER_POLL_SECONDS: float = Field(default=1.0, gt=0, le=60)
     DELIVERY_TIMEOUT_SECONDS: float = Field(default=10.0, gt=0, le=300)
     DELIVERY_MAX_ATTEMPTS: int = Field(default=10, ge=1, le=100)

@@ -53,7 +53,10 @@ class Outcome:
     error: str | None = None  # None: delivered
 
 
-def fan_out(db: Session, targets: Callable[[str], list[str]], *, limit: int = 500) -> int:
+FAN_OUT_BATCH = 500
+
+
+def fan_out(db: Session, targets: Callable[[str], list[str]], *, limit: int = FAN_OUT_BATCH) -> int:
     """Create the deliveries of events not yet fanned out, oldest first; returns events handled.
 
     Serialised across processes (an advisory lock on PostgreSQL, the write lock on SQLite) so
@@ -129,7 +132,8 @@ def lease(
         .scalar_subquery()
     )
     query = (
-        select(delivery.id)
+        select(delivery.id, delivery.plugin, delivery.attempts, OutboxEvent.payload)
+        .join(OutboxEvent, OutboxEvent.id == delivery.event_id)
         .where(
             delivery.status.in_(_RETRYABLE),
             delivery.next_attempt_at <= now,
@@ -140,12 +144,12 @@ def lease(
         .limit(limit)
         .with_for_update(skip_locked=True, of=delivery)
     )
-    ids = list(db.scalars(query))
-    if not ids:
+    rows = db.execute(query).all()
+    if not rows:
         return []
     db.execute(
         update(PluginDelivery)
-        .where(PluginDelivery.id.in_(ids))
+        .where(PluginDelivery.id.in_([row.id for row in rows]))
         .values(
             status=DeliveryStatus.delivering,
             attempts=PluginDelivery.attempts + 1,
@@ -153,13 +157,7 @@ def lease(
             lease_expires_at=now + lease_for,
         )
     )
-    rows = db.execute(
-        select(delivery.id, delivery.plugin, delivery.attempts, OutboxEvent.payload)
-        .join(OutboxEvent, OutboxEvent.id == delivery.event_id)
-        .where(delivery.id.in_(ids))
-        .order_by(delivery.event_id)
-    ).all()
-    return [Leased(row.id, row.plugin, row.attempts, row.payload) for row in rows]
+    return [Leased(row.id, row.plugin, row.attempts + 1, row.payload) for row in rows]
 
 
 def record(db: Session, outcomes: Sequence[Outcome], *, owner: str, policy: RetryPolicy) -> None:

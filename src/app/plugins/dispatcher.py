@@ -10,12 +10,15 @@ import logging
 import os
 import socket
 import threading
+import time
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 from uuid import uuid4
+
+from sqlalchemy.orm import Session
 
 from app.core.config import Settings
 from app.core.db import Database
@@ -102,6 +105,7 @@ class Dispatcher:
         self._plugins = registry.active()
         self._inflight: dict[asyncio.Task[Outcome], Leased] = {}
         self._outcomes: list[Outcome] = []
+        self._next_housekeeping = 0.0
         self._stopping = asyncio.Event()
         self._hurry = asyncio.Event()
 
@@ -142,12 +146,12 @@ class Dispatcher:
     async def _step(self) -> bool:
         """Record finished deliveries and lease more, in one transaction; False when idle.
 
-        Leasing waits until a quarter of the slots are free, so a busy dispatcher works in
-        batches instead of paying a transaction per delivery.
+        Leasing waits until half the slots are free, so a busy dispatcher works in batches
+        instead of paying a transaction per delivery.
         """
         self._collect_finished()
         free = self.config.concurrency - len(self._inflight)
-        batch = max(1, self.config.concurrency // 4)
+        batch = max(1, self.config.concurrency // 2)
         leased = await self._sync(lease=free if free >= batch or not self._inflight else 0)
         for item in leased:
             self._inflight[asyncio.create_task(self._deliver(item))] = item
@@ -179,8 +183,7 @@ class Dispatcher:
             deliveries.record(db, outcomes, owner=self.owner, policy=self.config.policy)
             if lease < 1:
                 return []
-            deliveries.fan_out(db, self.registry.targets)
-            deliveries.reclaim_expired(db)
+            self._housekeeping(db)
             return deliveries.lease(
                 db,
                 owner=self.owner,
@@ -188,6 +191,17 @@ class Dispatcher:
                 limit=lease,
                 lease_for=self.config.lease,
             )
+
+    def _housekeeping(self, db: Session) -> None:
+        """Fan new events out and reclaim dead workers' leases — once per poll interval, or
+        at once again while a backlog of events is still being fanned out."""
+        now = time.monotonic()
+        if now < self._next_housekeeping:
+            return
+        fanned_out = deliveries.fan_out(db, self.registry.targets)
+        deliveries.reclaim_expired(db)
+        backlog = fanned_out >= deliveries.FAN_OUT_BATCH
+        self._next_housekeeping = now if backlog else now + self.config.poll_seconds
 
     async def _deliver(self, item: Leased) -> Outcome:
         try:
@@ -213,7 +227,7 @@ class Dispatcher:
         deadline = loop.time() + self.config.timeout + 1
         while self._inflight and not self._hurry.is_set() and loop.time() < deadline:
             await asyncio.wait(self._inflight, timeout=0.1)
-        self._collect_finished()
+            self._collect_finished()
         await self._sync(lease=0)
         if not self._inflight:
             return
