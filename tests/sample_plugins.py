@@ -50,7 +50,7 @@ class HangingPlugin:
     """Sync: sleeps past any sensible timeout (the dispatcher abandons the thread)."""
 
     def __init__(self, options: Mapping[str, Any]) -> None:
-        self.seconds = float(options.get("seconds", 3))
+        self.seconds = float(options.get("seconds", 5))
 
     def on_incident_created(self, event: IncidentCreated) -> None:
         time.sleep(self.seconds)

@@ -131,7 +131,7 @@ def test_a_hanging_plugin_times_out_without_holding_back_the_others(
     for name in ("hanging", "async_hanging"):
         assert states[name] == [(DeliveryStatus.failed, 1, "timed out after 0.3s")]
     assert states["recording"][0][0] == DeliveryStatus.done
-    assert elapsed < 2, f"one pass took {elapsed:.2f}s"
+    assert elapsed < 4, f"one pass took {elapsed:.2f}s (the sync plugin sleeps 5 s)"
 
 
 def test_events_of_one_incident_reach_a_plugin_in_order_even_across_retries(

@@ -136,9 +136,12 @@ def test_receiver_down_keeps_requests_fast_and_every_event_arrives_once_when_it_
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline and open_deliveries(database):
             time.sleep(0.05)
-    # Median and worst creation time with the receiver down (typically ~10 ms and < 100 ms).
+    # With the receiver down, creation took a median of ~10 ms here (worst < 100 ms): the
+    # request never waits for a plugin. The bounds leave room for a busy CI machine.
     median, worst = statistics.median(latencies), max(latencies)
-    assert worst < 0.5, f"creation took median {median * 1000:.0f} ms, worst {worst * 1000:.0f} ms"
+    timing = f"median {median * 1000:.0f} ms, worst {worst * 1000:.0f} ms"
+    assert median < 0.2, timing
+    assert worst < 1, timing
     assert open_deliveries(database) == []
     for path in ("/hooks", "/slack"):
         counts = receiver.keys(path)

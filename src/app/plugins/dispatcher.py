@@ -105,6 +105,7 @@ class Dispatcher:
         self._plugins = registry.active()
         self._inflight: dict[asyncio.Task[Outcome], Leased] = {}
         self._outcomes: list[Outcome] = []
+        self._outcomes_since = 0.0
         self._next_housekeeping = 0.0
         self._stopping = asyncio.Event()
         self._hurry = asyncio.Event()
@@ -146,13 +147,18 @@ class Dispatcher:
     async def _step(self) -> bool:
         """Record finished deliveries and lease more, in one transaction; False when idle.
 
-        Leasing waits until half the slots are free, so a busy dispatcher works in batches
-        instead of paying a transaction per delivery.
+        Leasing waits until half the slots are free, and outcomes wait for it (or for one poll
+        interval), so a busy dispatcher works in batches instead of paying a transaction per
+        delivery.
         """
         self._collect_finished()
         free = self.config.concurrency - len(self._inflight)
         batch = max(1, self.config.concurrency // 2)
-        leased = await self._sync(lease=free if free >= batch or not self._inflight else 0)
+        lease = free if free >= batch or not self._inflight else 0
+        overdue = (
+            self._outcomes and time.monotonic() - self._outcomes_since > self.config.poll_seconds
+        )
+        leased = await self._sync(lease=lease) if lease or overdue else []
         for item in leased:
             self._inflight[asyncio.create_task(self._deliver(item))] = item
         if self._inflight:
@@ -167,6 +173,8 @@ class Dispatcher:
         for task in [task for task in self._inflight if task.done()]:
             del self._inflight[task]
             if not task.cancelled():
+                if not self._outcomes:
+                    self._outcomes_since = time.monotonic()
                 self._outcomes.append(task.result())
 
     async def _sync(self, *, lease: int) -> list[Leased]:
