@@ -113,6 +113,7 @@ def test_a_hanging_plugin_times_out_without_holding_back_the_others(
     client: TestClient,
     database: Database,
     member_headers: dict[str, str],
+    admin_headers: dict[str, str],
     plugin_settings: Callable[..., Settings],
 ) -> None:
     settings = plugin_settings(
@@ -132,6 +133,9 @@ def test_a_hanging_plugin_times_out_without_holding_back_the_others(
         assert states[name] == [(DeliveryStatus.failed, 1, "timed out after 0.3s")]
     assert states["recording"][0][0] == DeliveryStatus.done
     assert elapsed < 4, f"one pass took {elapsed:.2f}s (the sync plugin sleeps 5 s)"
+    [event] = client.get("/api/events?status=failed", headers=admin_headers).json()["items"]
+    errors = {d["plugin"]: d["last_error"] for d in event["deliveries"]}
+    assert errors["hanging"] == errors["async_hanging"] == "timed out after 0.3s"
 
 
 def test_events_of_one_incident_reach_a_plugin_in_order_even_across_retries(
@@ -299,3 +303,21 @@ def test_delivery_states_and_retries_from_the_cli(
         database.dispose()
     finally:
         get_settings.cache_clear()
+
+
+def test_the_event_list_pages_newest_first_and_filters_by_plugin(
+    client: TestClient, member_headers: dict[str, str], admin_headers: dict[str, str]
+) -> None:
+    created = [create_incident(client, member_headers)["id"] for _ in range(3)]
+    first = client.get("/api/events?limit=2", headers=admin_headers).json()
+    second = client.get(
+        f"/api/events?limit=2&cursor={first['next_cursor']}", headers=admin_headers
+    ).json()
+    incidents = [e["incident_id"] for e in first["items"] + second["items"]]
+    assert incidents == list(reversed(created))
+    assert second["next_cursor"] is None
+    assert all(e["status"] == "pending" for e in first["items"])  # not fanned out yet
+    pending = client.get("/api/events?status=pending", headers=admin_headers).json()["items"]
+    assert len(pending) == 3
+    by_plugin = client.get("/api/events?plugin=log", headers=admin_headers).json()["items"]
+    assert by_plugin == []  # no delivery exists before the dispatcher fans the events out

@@ -37,7 +37,7 @@ def test_the_example_plugin_installed_into_a_virtualenv_is_discovered(tmp_path: 
         check=True,
     ).stdout
     rows = {line.split("\t")[0]: line.split("\t") for line in listing.splitlines()}
-    name, distribution, enabled, hooks, error = rows["example"]
+    _, distribution, enabled, hooks, error = rows["example"]
     assert distribution == "fastapi-app-example-plugin 0.1.0"
     assert enabled == "yes"
     assert hooks == "incident.created,incident.status_changed,incident.closed"
