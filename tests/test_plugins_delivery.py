@@ -6,14 +6,16 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import update
 from typer.testing import CliRunner
 
 from app.cli import app as cli
 from app.core.config import Settings, get_settings
 from app.core.db import Database
+from app.core.db_base import utcnow
 from app.main import create_app
 from app.plugins import deliveries as queue
-from app.plugins.models import DeliveryStatus
+from app.plugins.models import DeliveryStatus, PluginDelivery
 from tests import sample_plugins
 from tests.conftest import make_settings
 from tests.dispatching import deliver, deliver_until_settled, deliveries, dispatcher_for
@@ -145,7 +147,7 @@ def test_events_of_one_incident_reach_a_plugin_in_order_even_across_retries(
     plugin_settings: Callable[..., Settings],
 ) -> None:
     settings = plugin_settings(
-        "flaky", "recording", DELIVERY_BACKOFF_BASE_SECONDS=0.4, DELIVERY_BACKOFF_MAX_SECONDS=0.4
+        "flaky", "recording", DELIVERY_BACKOFF_BASE_SECONDS=30, DELIVERY_BACKOFF_MAX_SECONDS=30
     )
     sample_plugins.FlakyPlugin.failures = 1
     incident = create_incident(client, member_headers)
@@ -157,6 +159,8 @@ def test_events_of_one_incident_reach_a_plugin_in_order_even_across_retries(
     # The first event failed: the later ones wait for it instead of overtaking it.
     assert received("flaky") == []
     assert len(received("recording")) == 4
+    with database.unit_of_work() as db:  # the retry time comes
+        db.execute(update(PluginDelivery).values(next_attempt_at=utcnow()))
     deliver_until_settled(database, settings)
     titles = [e.incident.title for p, e in sample_plugins.received if p == "flaky"]
     assert titles == ["Checkout is down", "one", "two", "three"]
