@@ -1,5 +1,5 @@
 """The delivery table as a work queue shared by every dispatcher: fan events out to plugins,
-lease due deliveries, record what happened. Each function is one short transaction's work.
+lease due deliveries, record what happened. The dispatcher runs them in short transactions.
 
 Leases, not open transactions, mark work in flight, so no lock is held while a plugin runs (on
 SQLite that would block every request). A worker that dies leaves its lease to expire; another
@@ -22,6 +22,7 @@ from app.plugins.models import FINISHED, DeliveryStatus, OutboxEvent, PluginDeli
 # Any constant works; it names "the fan-out step" among PostgreSQL advisory locks.
 _FAN_OUT_LOCK = 0x0A9910_0B0C
 _RETRYABLE = (DeliveryStatus.pending, DeliveryStatus.failed)
+FAN_OUT_BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -51,9 +52,6 @@ class Outcome:
     delivery_id: int
     attempt: int
     error: str | None = None  # None: delivered
-
-
-FAN_OUT_BATCH = 500
 
 
 def fan_out(db: Session, targets: Callable[[str], list[str]], *, limit: int = FAN_OUT_BATCH) -> int:
