@@ -12,10 +12,9 @@ from app.plugins.models import FINISHED, PluginDelivery
 from app.plugins.runtime import load_configured_plugins
 
 
-def dispatcher_for(database: Database, settings: Settings, **config: object) -> Dispatcher:
-    base = DispatcherConfig.from_settings(settings)
-    values = {**base.__dict__, **config}
-    return Dispatcher(database, load_configured_plugins(settings), DispatcherConfig(**values))  # type: ignore[arg-type]
+def dispatcher_for(database: Database, settings: Settings) -> Dispatcher:
+    config = DispatcherConfig.from_settings(settings)
+    return Dispatcher(database, load_configured_plugins(settings), config)
 
 
 def deliver(database: Database, settings: Settings) -> None:

@@ -5,6 +5,7 @@ hands in-flight deliveries back at once."""
 import asyncio
 import logging
 import signal
+from dataclasses import replace
 
 from app.core.config import Settings
 from app.core.db import Database
@@ -17,7 +18,7 @@ logger = logging.getLogger(__name__)
 def run_worker(settings: Settings, *, concurrency: int | None = None) -> None:
     config = DispatcherConfig.from_settings(settings)
     if concurrency is not None:
-        config = DispatcherConfig(concurrency, config.poll_seconds, config.timeout, config.policy)
+        config = replace(config, concurrency=concurrency)
     database = Database.from_url(settings.DATABASE_URL, echo=settings.DATABASE_ECHO)
     registry = load_configured_plugins(settings)
     if not registry.active():
