@@ -10,6 +10,8 @@ from urllib.parse import urlsplit
 import httpx
 
 USER_AGENT = "fastapi-app-plugins"
+# httpcore checks every idle pooled connection on each request: keep the idle pool small.
+_LIMITS = httpx.Limits(max_connections=None, max_keepalive_connections=8)
 
 
 class DeliveryRejected(Exception):
@@ -31,7 +33,7 @@ class Client:
         if self._client is None or self._loop is not loop:
             headers = {"User-Agent": USER_AGENT}
             self._client = httpx.AsyncClient(
-                verify=self._tls, timeout=self.timeout, headers=headers
+                verify=self._tls, timeout=self.timeout, headers=headers, limits=_LIMITS
             )
             self._loop = loop
         return self._client
