@@ -91,6 +91,7 @@ def main() -> None:
     parser.add_argument("database_url")
     parser.add_argument("--events", type=int, default=2000)
     parser.add_argument("--receiver-port", type=int, default=9100)
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     args = parser.parse_args()
     receiver = subprocess.Popen(
         [sys.executable, str(ROOT / "bench" / "receiver.py"), "--port", str(args.receiver_port)],
@@ -98,7 +99,7 @@ def main() -> None:
     )
     try:
         time.sleep(1.5)
-        for workers in (1, 2):
+        for workers in args.workers:
             rate = run(args.database_url, workers, args.events, args.receiver_port)
             print(f"{workers} worker(s): {rate:.0f} events/s delivered ({args.events} events)")
         stats = httpx.get(f"http://127.0.0.1:{args.receiver_port}/stats").json()
