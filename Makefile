@@ -21,13 +21,13 @@ test: install lint  ## lint, type-check, then the test suite (PostgreSQL too if 
 	$(BIN)/pytest
 
 lint: install
-	$(BIN)/ruff check src tests alembic
-	$(BIN)/ruff format --check src tests alembic
+	$(BIN)/ruff check src tests alembic bench examples
+	$(BIN)/ruff format --check src tests alembic bench examples
 	$(BIN)/mypy
 
 format: install
-	$(BIN)/ruff check --fix src tests alembic
-	$(BIN)/ruff format src tests alembic
+	$(BIN)/ruff check --fix src tests alembic bench examples
+	$(BIN)/ruff format src tests alembic bench examples
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -9,7 +9,7 @@ only release savepoints inside it (`join_transaction_mode="create_savepoint"`).
 import os
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -26,6 +26,7 @@ from app.core.db import Database, create_db_engine
 from app.core.migrations import alembic_config
 from app.main import create_app
 from tests.factories import Cast, auth_headers, make_user
+from tests.receiver import Receiver
 
 BACKENDS = ["sqlite", "postgresql"]
 
@@ -114,6 +115,7 @@ def make_settings(database_url: str, tmp_path: Path, **overrides: object) -> Set
         "ENVIRONMENT": "test",
         "SECRET_KEY": "test-secret-key-that-is-long-enough-for-hs256",
         "VAR_DIR": tmp_path / "var",
+        "DISPATCHER_ENABLED": False,  # a test that wants deliveries runs a dispatcher itself
         **overrides,
     }
     return Settings(_env_file=None, **values)  # type: ignore[arg-type]
@@ -195,3 +197,31 @@ def pytest_terminal_summary(terminalreporter: TerminalReporter) -> None:
         counts = {o: n for (b, o), n in _outcomes.items() if b == backend}
         summary = ", ".join(f"{n} {o}" for o, n in sorted(counts.items())) or "none ran"
         terminalreporter.write_line(f"{backend}: {summary}")
+
+
+# --- plugins ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def install_plugins(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
+    """Make extra plugins discoverable, as if installed: `install_plugins(name="module:attr")`."""
+    from importlib.metadata import EntryPoint
+
+    from app.plugins import loader
+    from app.plugins.base import ENTRY_POINT_GROUP
+
+    real = list(loader.discover())
+
+    def install(**targets: str) -> None:
+        extra = [EntryPoint(name, value, ENTRY_POINT_GROUP) for name, value in targets.items()]
+        monkeypatch.setattr(loader, "discover", lambda: [*real, *extra])
+
+    return install
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """A webhook receiver listening on 127.0.0.1 for the length of a test."""
+    server = Receiver()
+    yield server
+    server.down()

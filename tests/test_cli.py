@@ -55,6 +55,13 @@ def migrated() -> None:
         ["user", "list"],
         ["user", "set-role"],
         ["user", "deactivate"],
+        ["worker"],
+        ["plugins"],
+        ["plugins", "list"],
+        ["events"],
+        ["events", "list"],
+        ["events", "show"],
+        ["events", "retry"],
     ],
 )
 def test_every_command_explains_itself(command: list[str]) -> None:

@@ -1,4 +1,5 @@
-"""`fastapi-app`: every operational action — server, migrations, users, the OpenAPI document.
+"""`fastapi-app`: every operational action — server, workers, migrations, users, plugins and their
+events, the OpenAPI document.
 
 Heavy modules are imported inside commands, so `--help` stays fast.
 """
@@ -25,14 +26,26 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database migrations (Alembic).", no_args_is_help=True)
 user_app = typer.Typer(help="User accounts.", no_args_is_help=True)
+plugins_app = typer.Typer(help="Installed plugins.", no_args_is_help=True)
+events_app = typer.Typer(help="Outbox events and their delivery to plugins.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
+app.add_typer(plugins_app, name="plugins")
+app.add_typer(events_app, name="events")
 
 
 class RoleName(StrEnum):
     admin = "admin"
     member = "member"
     viewer = "viewer"
+
+
+class DeliveryState(StrEnum):
+    pending = "pending"
+    delivering = "delivering"
+    done = "done"
+    failed = "failed"
+    dead = "dead"
 
 
 def _settings() -> "Settings":
@@ -98,6 +111,22 @@ def serve(
         access_log=False,
         proxy_headers=True,
     )
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[
+        int | None,
+        typer.Option(min=1, max=256, help="Deliveries in flight (default DISPATCHER_CONCURRENCY)."),
+    ] = None,
+) -> None:
+    """Deliver events to plugins until stopped (SIGTERM/Ctrl-C: finish in-flight, then exit)."""
+    from app.core.logging import configure_logging
+    from app.plugins.worker import run_worker
+
+    settings = _settings()
+    configure_logging(settings.LOG_LEVEL, settings.LOG_FORMAT)
+    run_worker(settings, concurrency=concurrency)
 
 
 @app.command()
@@ -294,6 +323,80 @@ def demo_data(
     finally:
         database.dispose()
     typer.echo(f"added {incidents} incidents")
+
+
+# --- plugins and events -----------------------------------------------------------------------
+
+PluginOption = Annotated[str | None, typer.Option("--plugin", help="Only this plugin.")]
+
+
+@plugins_app.command("list")
+def plugins_list() -> None:
+    """List installed plugins: distribution and version, enabled, hooks, and any load error."""
+    from app.plugins.runtime import load_configured_plugins
+
+    registry = load_configured_plugins(_settings())
+    typer.echo("NAME\tDISTRIBUTION\tENABLED\tHOOKS\tERROR")
+    for plugin in registry.plugins.values():
+        distribution = f"{plugin.distribution} {plugin.version}" if plugin.distribution else "-"
+        enabled = "yes" if plugin.enabled else "no"
+        hooks = ",".join(plugin.hooks) or "-"
+        typer.echo(f"{plugin.name}\t{distribution}\t{enabled}\t{hooks}\t{plugin.error or ''}")
+
+
+@events_app.command("list")
+def events_list(
+    status: Annotated[
+        DeliveryState | None,
+        typer.Option(help="Only events with a delivery in this state."),
+    ] = None,
+    plugin: PluginOption = None,
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="How many, newest first.")] = 50,
+) -> None:
+    """List events, newest first, with each delivery as plugin:status/attempts."""
+    from app.plugins import service
+    from app.plugins.models import DeliveryStatus
+
+    wanted = DeliveryStatus(status.value) if status else None
+    with _unit_of_work() as db:
+        events, _ = service.list_events(db, status=wanted, plugin=plugin, limit=limit)
+        typer.echo("ID\tTYPE\tINCIDENT\tSTATUS\tCREATED\tDELIVERIES")
+        for event in events:
+            deliveries = " ".join(f"{d.plugin}:{d.status}/{d.attempts}" for d in event.deliveries)
+            typer.echo(
+                f"{event.id}\t{event.type}\t{event.incident_id}\t{event.status}\t"
+                f"{event.created_at:%Y-%m-%d %H:%M:%S}\t{deliveries or '-'}"
+            )
+
+
+@events_app.command("show")
+def events_show(event_id: Annotated[int, typer.Argument(help="The event's id.")]) -> None:
+    """Show one event as JSON: its payload and every delivery's state and last error."""
+    from app.plugins import service
+    from app.plugins.schemas import EventDetail
+
+    with _unit_of_work() as db:
+        event = EventDetail.model_validate(service.get_event(db, event_id))
+    typer.echo(event.model_dump_json(indent=2))
+
+
+@events_app.command("retry")
+def events_retry(
+    event_id: Annotated[int | None, typer.Argument(help="The event to deliver again.")] = None,
+    dead: Annotated[bool, typer.Option("--dead", help="Every dead delivery instead.")] = False,
+    plugin: PluginOption = None,
+) -> None:
+    """Deliver failed or dead deliveries again with a fresh attempt budget."""
+    from app.plugins import service
+
+    if (event_id is None) == (not dead):
+        _fail("give an event id or --dead (not both)", code=2)
+    with _unit_of_work() as db:
+        if event_id is not None:
+            retried, _ = service.retry(db, event_id, plugin=plugin)
+        else:
+            retried = service.retry_dead(db, plugin=plugin)
+    typer.echo(f"retried {retried} deliveries")
 
 
 def main() -> None:

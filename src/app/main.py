@@ -13,6 +13,8 @@ from app.core.lifespan import lifespan
 from app.core.logging import configure_logging
 from app.core.request_log import RequestLogMiddleware
 from app.incident.router import router as incident_router
+from app.plugins.router import router as plugins_router
+from app.plugins.runtime import PluginRuntime
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
@@ -29,6 +31,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.database = database or Database.from_url(
         settings.DATABASE_URL, echo=settings.DATABASE_ECHO
     )
+    app.state.plugins = PluginRuntime(settings, app.state.database)
+    app.state.background = [app.state.plugins]
     install_error_handlers(app)
     if settings.CORS_ORIGINS:
         app.add_middleware(
@@ -41,4 +45,5 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(health_router)
     app.include_router(auth_router)
     app.include_router(incident_router)
+    app.include_router(plugins_router)
     return app

@@ -3,5 +3,6 @@
 from app.auth.models import User
 from app.core.db_base import Base
 from app.incident.models import Incident
+from app.plugins.models import OutboxEvent, PluginDelivery
 
-__all__ = ["Base", "Incident", "User"]
+__all__ = ["Base", "Incident", "OutboxEvent", "PluginDelivery", "User"]

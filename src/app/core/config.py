@@ -1,13 +1,14 @@
 """Settings read from the environment (and `.env`), with zero-config development defaults."""
 
+import json
 import secrets
 from enum import StrEnum
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AnyHttpUrl, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Environment(StrEnum):
@@ -30,6 +31,31 @@ class Settings(BaseSettings):
     LOG_FORMAT: Literal["console", "json"] = "console"
     CORS_ORIGINS: list[str] = []
     THREADPOOL_SIZE: int = Field(default=8, ge=1, le=200)
+
+    # Plugins and the delivery of their events (see app.plugins).
+    PLUGINS_ENABLED: Annotated[list[str], NoDecode] = ["log"]
+    DISPATCHER_ENABLED: bool = True
+    DISPATCHER_CONCURRENCY: int = Field(default=32, ge=1, le=256)
+    DISPATCHER_POLL_SECONDS: float = Field(default=1.0, gt=0, le=60)
+    DELIVERY_TIMEOUT_SECONDS: float = Field(default=10.0, gt=0, le=300)
+    DELIVERY_MAX_ATTEMPTS: int = Field(default=10, ge=1, le=100)
+    DELIVERY_BACKOFF_BASE_SECONDS: float = Field(default=2.0, gt=0, le=3600)
+    DELIVERY_BACKOFF_MAX_SECONDS: float = Field(default=600.0, gt=0, le=86400)
+    WEBHOOK_URLS: Annotated[list[AnyHttpUrl], NoDecode] = []
+    WEBHOOK_SECRET: SecretStr | None = None
+    SLACK_WEBHOOK_URL: AnyHttpUrl | None = None
+    SLACK_INCIDENT_URL: str = "http://127.0.0.1:8000/api/incidents/{id}"
+
+    @field_validator("PLUGINS_ENABLED", "WEBHOOK_URLS", mode="before")
+    @classmethod
+    def _split_list(cls, value: Any) -> Any:
+        """Accept `a,b` as well as a JSON list, so `PLUGINS_ENABLED=log,webhook` just works."""
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [item.strip() for item in text.split(",") if item.strip()]
+        return value
 
     @model_validator(mode="after")
     def _require_secret_in_production(self) -> "Settings":
