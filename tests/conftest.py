@@ -21,7 +21,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
 from app.auth.models import Role, User
-from app.core.config import Settings
+from app.core.config import Settings, get_settings
 from app.core.db import Database, create_db_engine
 from app.core.migrations import alembic_config
 from app.main import create_app
@@ -106,6 +106,17 @@ def database(engine: Engine) -> Iterator[Database]:
         transaction = connection.begin()
         yield Database(connection)
         transaction.rollback()
+
+
+@pytest.fixture
+def cli_env(scratch_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """CLI commands run against the scratch database, from a scratch directory."""
+    monkeypatch.setenv("DATABASE_URL", scratch_url)
+    monkeypatch.setenv("VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.chdir(tmp_path)
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
 
 
 def make_settings(database_url: str, tmp_path: Path, **overrides: object) -> Settings:

@@ -7,8 +7,9 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from app.auth import security
-from app.auth.models import Role, User
+from app.auth import api_tokens, security
+from app.auth.models import Role, Scope, User
+from app.auth.schemas import ApiTokenCreate
 from app.core.config import Settings
 from app.core.db import Database
 
@@ -86,3 +87,13 @@ class Cast:
 
     def __getitem__(self, actor: str) -> dict[str, str]:
         return self.headers[actor]
+
+
+def make_token(
+    database: Database, owner: User, *scopes: Scope, name: str = "test token"
+) -> dict[str, str]:
+    """Headers carrying a new API token of `owner` with `scopes` (default: signals:write)."""
+    data = ApiTokenCreate(name=name, scopes=list(scopes or [Scope.signals_write]))
+    with database.unit_of_work() as session:
+        _, secret = api_tokens.create(session, data, default_owner=owner)
+    return {"Authorization": f"Bearer {secret}"}

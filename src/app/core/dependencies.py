@@ -1,4 +1,5 @@
-"""Request-scoped dependencies every domain uses: settings and the request's unit of work."""
+"""Request-scoped dependencies every domain uses: settings, the database and the request's unit
+of work."""
 
 from collections.abc import Iterator
 from typing import Annotated
@@ -17,6 +18,12 @@ def get_settings_dep(request: Request) -> Settings:
     return settings
 
 
+def get_database(request: Request) -> Database:
+    """The app's Database, for work outside the request's unit of work (background tasks)."""
+    database: Database = request.app.state.database
+    return database
+
+
 def get_db(request: Request) -> Iterator[Session]:
     """The request's unit of work: committed before the response is sent, or rolled back.
 
@@ -29,3 +36,4 @@ def get_db(request: Request) -> Iterator[Session]:
 
 DbSession = Annotated[Session, Depends(get_db, scope="function")]
 AppSettings = Annotated[Settings, Depends(get_settings_dep)]
+AppDatabase = Annotated[Database, Depends(get_database)]
