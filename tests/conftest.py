@@ -25,7 +25,7 @@ from app.core.config import Settings, get_settings
 from app.core.db import Database, create_db_engine
 from app.core.migrations import alembic_config
 from app.main import create_app
-from tests.factories import Cast, auth_headers, make_user
+from tests.factories import Cast, auth_headers, make_token, make_user
 
 BACKENDS = ["sqlite", "postgresql"]
 
@@ -172,6 +172,18 @@ def people(database: Database, settings: Settings) -> Cast:
         "viewer": make_user(database, role=Role.viewer),
     }
     return Cast(users, {name: auth_headers(user, settings) for name, user in users.items()})
+
+
+@pytest.fixture
+def alertbot(database: Database) -> User:
+    """The member Alertmanager's token belongs to: the reporter of what alerts open."""
+    return make_user(database, role=Role.member, email="alertbot@example.com")
+
+
+@pytest.fixture
+def signal_headers(database: Database, alertbot: User) -> dict[str, str]:
+    """An API token of `alertbot` with the `signals:write` scope."""
+    return make_token(database, alertbot)
 
 
 @pytest.fixture

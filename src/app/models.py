@@ -3,5 +3,6 @@
 from app.auth.models import ApiToken, User
 from app.core.db_base import Base
 from app.incident.models import Incident
+from app.signal.models import Alert, AlertGroup
 
-__all__ = ["ApiToken", "Base", "Incident", "User"]
+__all__ = ["Alert", "AlertGroup", "ApiToken", "Base", "Incident", "User"]

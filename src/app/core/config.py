@@ -6,7 +6,7 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -14,6 +14,19 @@ class Environment(StrEnum):
     development = "development"
     test = "test"
     production = "production"
+
+
+# The incident severities (core imports no domain; a test keeps this in step with the enum).
+SeverityName = Literal["low", "medium", "high", "critical"]
+DEFAULT_SEVERITY_MAP: dict[str, SeverityName] = {
+    "critical": "critical",
+    "error": "high",
+    "high": "high",
+    "warning": "high",
+    "medium": "medium",
+    "info": "low",
+    "low": "low",
+}
 
 
 class Settings(BaseSettings):
@@ -30,6 +43,17 @@ class Settings(BaseSettings):
     LOG_FORMAT: Literal["console", "json"] = "console"
     CORS_ORIGINS: list[str] = []
     THREADPOOL_SIZE: int = Field(default=8, ge=1, le=200)
+    SIGNALS_SEVERITY_MAP: dict[str, SeverityName] = DEFAULT_SEVERITY_MAP
+    SIGNALS_DEFAULT_SEVERITY: SeverityName = "medium"
+    SIGNALS_AUTO_STABLE: bool = True
+    SIGNALS_REOPEN_AS_NEW: bool = True
+    SIGNALS_MAX_BODY_BYTES: int = Field(default=1024 * 1024, ge=1024, le=64 * 1024 * 1024)
+
+    @field_validator("SIGNALS_SEVERITY_MAP")
+    @classmethod
+    def _lower_case_labels(cls, mapping: dict[str, SeverityName]) -> dict[str, SeverityName]:
+        """`severity` label values are matched case-insensitively."""
+        return {label.strip().lower(): severity for label, severity in mapping.items()}
 
     @model_validator(mode="after")
     def _require_secret_in_production(self) -> "Settings":
