@@ -8,15 +8,11 @@ CI (`CI=true`) or `REQUIRE_ALERTMANAGER=1`. Everything listens on 127.0.0.1 only
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 import pytest
@@ -24,9 +20,8 @@ import pytest
 from app.auth.models import Role, Scope
 from app.core.db import Database
 from tests.factories import PASSWORD, make_token, make_user
+from tests.live_server import Process, free_port, responds, serve, start, wait_until
 
-T = TypeVar("T")
-WAIT_SECONDS = 30
 ALERTNAME = "E2ECheckoutErrors"
 SUMMARY = "Checkout error rate above 5% (end-to-end test)"
 
@@ -42,62 +37,6 @@ def _alertmanager_binary() -> str:
     if os.environ.get("CI") or os.environ.get("REQUIRE_ALERTMANAGER"):
         pytest.fail(f"{message}, and the end-to-end test is required here", pytrace=False)
     pytest.skip(message)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-@dataclass
-class Process:
-    name: str
-    popen: "subprocess.Popen[bytes]"
-    log: Path
-
-    def tail(self, lines: int = 40) -> str:
-        text = self.log.read_text(errors="replace").splitlines()[-lines:]
-        return f"--- last lines of {self.name} ---\n" + "\n".join(text)
-
-    def stop(self) -> None:
-        if self.popen.poll() is None:
-            self.popen.terminate()
-            try:
-                self.popen.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.popen.kill()
-                self.popen.wait(timeout=10)
-
-
-def _start(name: str, args: list[str], env: dict[str, str], cwd: Path) -> Process:
-    log = cwd / f"{name}.log"
-    with log.open("wb") as out:
-        popen = subprocess.Popen(args, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT)  # noqa: S603
-    return Process(name, popen, log)
-
-
-def wait_until(what: str, check: Callable[[], T | None], *processes: Process) -> T:
-    """Poll `check` until it returns something truthy, for at most WAIT_SECONDS."""
-    deadline = time.monotonic() + WAIT_SECONDS
-    while time.monotonic() < deadline:
-        for process in processes:
-            if process.popen.poll() is not None:
-                pytest.fail(f"{process.name} exited while waiting for {what}\n{process.tail()}")
-        result = check()
-        if result:
-            return result
-        time.sleep(0.2)
-    logs = "\n".join(process.tail() for process in processes)
-    pytest.fail(f"gave up after {WAIT_SECONDS}s waiting for {what}\n{logs}")
-
-
-def _responds(url: str) -> bool:
-    try:
-        return httpx.get(url, timeout=2).status_code == 200
-    except httpx.TransportError:
-        return False
 
 
 @dataclass
@@ -122,35 +61,14 @@ def _admin_and_token(database_url: str) -> str:
 
 @pytest.fixture
 def app_server(scratch_url: str, tmp_path: Path) -> Iterator[App]:
-    """`fastapi-app serve` on a free loopback port, on a scratch database it migrated itself."""
-    env = {
-        **os.environ,
-        "DATABASE_URL": scratch_url,
-        "ENVIRONMENT": "test",
-        "SECRET_KEY": "end-to-end-secret-key-long-enough-for-hs256",
-        "VAR_DIR": str(tmp_path / "var"),
-        "LOG_LEVEL": "INFO",
-    }
-    cli = [sys.executable, "-m", "app"]
-    upgrade = subprocess.run(  # noqa: S603 - our own CLI
-        [*cli, "db", "upgrade"], env=env, cwd=tmp_path, capture_output=True, text=True
-    )
-    assert upgrade.returncode == 0, upgrade.stderr
-    token = _admin_and_token(scratch_url)
-
-    port = _free_port()
-    serve = [*cli, "serve", "--host", "127.0.0.1", "--port", str(port)]
-    process = _start("fastapi-app", serve, env, tmp_path)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until("fastapi-app to be ready", lambda: _responds(f"{url}/readyz"), process)
+    """`fastapi-app serve` on a scratch database, with an admin and Alertmanager's API token."""
+    with serve(scratch_url, tmp_path) as (url, process):
+        token = _admin_and_token(scratch_url)
         login = httpx.post(
             f"{url}/api/auth/login", data={"username": "admin@example.com", "password": PASSWORD}
         )
         headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
         yield App(url, token, headers, process)
-    finally:
-        process.stop()
 
 
 ALERTMANAGER_CONFIG = """\
@@ -180,7 +98,7 @@ def alertmanager(app_server: App, tmp_path: Path) -> Iterator[tuple[str, Process
     binary = _alertmanager_binary()
     config = tmp_path / "alertmanager.yml"
     config.write_text(ALERTMANAGER_CONFIG.format(app_url=app_server.url, token=app_server.token))
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     args = [
         binary,
@@ -190,9 +108,9 @@ def alertmanager(app_server: App, tmp_path: Path) -> Iterator[tuple[str, Process
         f"--web.external-url={url}",
         "--cluster.listen-address=",
     ]
-    process = _start("alertmanager", args, dict(os.environ), tmp_path)
+    process = start("alertmanager", args, dict(os.environ), tmp_path)
     try:
-        wait_until("alertmanager to be ready", lambda: _responds(f"{url}/-/ready"), process)
+        wait_until("alertmanager to be ready", lambda: responds(f"{url}/-/ready"), process)
         yield url, process
     finally:
         process.stop()

@@ -1,10 +1,12 @@
-"""Races that need real commits: concurrent notifications of one group open one incident."""
+"""Races and bursts that need real commits: concurrent notifications of one group open one
+incident, and more concurrent notifications than worker threads are all answered."""
 
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from threading import Barrier
 
+import httpx
 import pytest
 from alembic import command
 from fastapi.testclient import TestClient
@@ -18,6 +20,7 @@ from app.main import create_app
 from app.signal.models import Alert, AlertGroup
 from tests.conftest import make_settings
 from tests.factories import alert, make_token, make_user, notification
+from tests.live_server import serve
 
 
 @pytest.fixture
@@ -62,3 +65,30 @@ def test_concurrent_first_notifications_of_a_group_open_one_incident(
         assert db.scalar(select(func.count()).select_from(Incident)) == 2
         assert db.scalar(select(func.count()).select_from(AlertGroup)) == 2
         assert db.scalar(select(func.count()).select_from(Alert)) == 6  # web-0..2 in each
+
+
+def test_more_concurrent_notifications_than_threads_are_all_answered(
+    scratch_url: str, tmp_path: Path
+) -> None:
+    """SQLite writers wait for their turn on the event loop: waiting in worker threads, enough
+    of them used to leave the writer holding the lock no thread to finish in (all hung)."""
+    racers = 12
+    with serve(scratch_url, tmp_path, THREADPOOL_SIZE="2") as (url, _):
+        database = Database.from_url(scratch_url)
+        headers = make_token(database, make_user(database))
+        database.dispose()
+        barrier = Barrier(racers)
+
+        def post(racer: int) -> int | str:
+            body = notification(alert(), group=f"burst-{racer}")
+            barrier.wait()
+            try:
+                response = httpx.post(
+                    f"{url}/api/signals/alertmanager", json=body, headers=headers, timeout=20
+                )
+            except httpx.TimeoutException:
+                return "timeout"
+            return response.status_code
+
+        with ThreadPoolExecutor(racers) as pool:
+            assert list(pool.map(post, range(racers))) == [200] * racers

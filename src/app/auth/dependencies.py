@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import BackgroundTasks, Depends
+from fastapi import BackgroundTasks, Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -19,9 +19,8 @@ from app.auth import api_tokens, security
 from app.auth.models import Role, Scope, User
 from app.common.errors import NotAuthenticated, PermissionDenied
 from app.core.config import Settings
-from app.core.db import Database
 from app.core.db_base import utcnow
-from app.core.dependencies import AppDatabase, AppSettings, DbSession
+from app.core.dependencies import AppSettings, DbSession, run_in_unit_of_work
 
 logger = logging.getLogger(__name__)
 
@@ -58,11 +57,10 @@ def get_current_user(db: DbSession, settings: AppSettings, token: Bearer) -> Use
 CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
-def _record_token_use(database: Database, token_id: int, now: datetime) -> None:
+async def _record_token_use(request: Request, token_id: int, now: datetime) -> None:
     """Runs after the response, in its own short unit of work, so GETs stay read-only."""
     try:
-        with database.unit_of_work() as db:
-            api_tokens.record_use(db, token_id, now)
+        await run_in_unit_of_work(request, lambda db: api_tokens.record_use(db, token_id, now))
     except SQLAlchemyError:
         logger.warning("could not record the use of API token %s", token_id, exc_info=True)
 
@@ -76,7 +74,7 @@ def require_scope(scope: Scope, *, users_too: bool = False) -> Callable[..., Use
     def caller(
         db: DbSession,
         settings: AppSettings,
-        database: AppDatabase,
+        request: Request,
         background: BackgroundTasks,
         token: Bearer,
     ) -> User:
@@ -88,7 +86,7 @@ def require_scope(scope: Scope, *, users_too: bool = False) -> Callable[..., Use
         api_token = api_tokens.authenticate(db, token, scope)
         now = utcnow()
         if api_tokens.use_is_due(api_token, now):
-            background.add_task(_record_token_use, database, api_token.id, now)
+            background.add_task(_record_token_use, request, api_token.id, now)
         return api_token.owner
 
     return caller

@@ -4,6 +4,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio
 from anyio import to_thread
 from fastapi import FastAPI
 from sqlalchemy import text
@@ -20,6 +21,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     database: Database = app.state.database
     # A small pool: many threads fighting over the GIL serve fewer requests, not more.
     to_thread.current_default_thread_limiter().total_tokens = settings.THREADPOOL_SIZE
+    # SQLite writers queue here, on the event loop, never in a worker thread (see get_db).
+    app.state.sqlite_write_turn = anyio.Lock()
     with database.unit_of_work(write=False) as session:
         session.execute(text("SELECT 1"))
     logger.info(
