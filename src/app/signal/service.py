@@ -10,11 +10,12 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from pydantic import TypeAdapter
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, defer, selectinload
 
 from app.auth.models import User
 from app.common.errors import PermissionDenied
@@ -70,6 +71,8 @@ def _starting(known: dict[str, Alert], alerts: Iterable[WebhookAlert]) -> bool:
 class _Changes:
     labels: dict[Change, list[str]] = field(default_factory=dict)
     rows: list[tuple[str, str | None, str]] = field(default_factory=list)
+    # Every listed alert's status once applied (a stale one keeps the status we had).
+    statuses: dict[str, AlertStatus] = field(default_factory=dict)
 
     def add(self, change: Change, label: str, alert: WebhookAlert, before: str | None) -> None:
         self.labels.setdefault(change, []).append(label)
@@ -122,10 +125,15 @@ def _locked_incident(db: Session, incident_id: int | None) -> Incident | None:
 
 
 def _alerts_of(db: Session, incident: Incident | None) -> dict[str, Alert]:
+    """The incident's alerts by fingerprint; not their labels, which the fingerprint stands for."""
     if incident is None:
         return {}
-    alerts = db.scalars(select(Alert).where(Alert.incident_id == incident.id))
-    return {alert.fingerprint: alert for alert in alerts}
+    query = (
+        select(Alert)
+        .where(Alert.incident_id == incident.id)
+        .options(defer(Alert.labels, raiseload=True))
+    )
+    return {alert.fingerprint: alert for alert in db.scalars(query)}
 
 
 def ingest(
@@ -153,7 +161,9 @@ def ingest(
         )
     if starting:
         group.status = AlertStatus.firing
-    group_resolved = _settle_if_resolved(db, group, incident, known, notification, reporter, policy)
+    group_resolved = _settle_if_resolved(
+        db, group, incident, known, changes, notification, reporter, policy
+    )
     db.flush()
     return _outcome(group, incident, changes, opened=opened, group_resolved=group_resolved)
 
@@ -207,34 +217,56 @@ def _apply(
     known: dict[str, Alert],
     notification: AlertmanagerNotification,
 ) -> _Changes:
-    """Store the notification's alerts against `known` (updated in place); say what changed."""
+    """Store the notification's alerts — new ones in one INSERT, known ones updated where they
+    differ — and say what changed."""
     changes = _Changes()
+    new_rows: list[dict[str, Any]] = []
     for alert in notification.alerts:
+        if alert.fingerprint in changes.statuses:
+            continue  # listed twice; the first one counts
         row = known.get(alert.fingerprint)
         change = change_of(row, alert)
-        if change == Change.stale:
+        if row is not None and change == Change.stale:
+            changes.statuses[alert.fingerprint] = row.status
             continue
+        fields, before = _fields(alert), (str(row.status) if row else None)
         if row is None:
-            row = Alert(group_id=group.id, incident_id=incident.id, fingerprint=alert.fingerprint)
-            db.add(row)
-            known[alert.fingerprint] = row
-        before = str(row.status) if row.status else None
-        _copy(alert, row)
+            new_rows.append(
+                {"group_id": group.id, "incident_id": incident.id, "fingerprint": alert.fingerprint}
+                | fields
+            )
+        else:
+            _update(row, fields)
+        changes.statuses[alert.fingerprint] = alert.status
         if change != Change.details:
             label = describe.alert_label(alert, notification.group_labels)
             changes.add(change, label, alert, before)
+    if new_rows:
+        db.execute(insert(Alert), new_rows)
     return changes
 
 
-def _copy(alert: WebhookAlert, row: Alert) -> None:
-    row.alertname = describe.clip(alert.alertname, 200)
-    row.status = alert.status
-    row.labels = alert.labels
-    row.annotations = alert.annotations
-    row.starts_at = alert.starts_at
-    row.ends_at = alert.ends_at
-    if alert.generator_url or row.generator_url is None:
-        row.generator_url = alert.generator_url
+def _fields(alert: WebhookAlert) -> dict[str, Any]:
+    return {
+        "alertname": describe.clip(alert.alertname, 200),
+        "status": alert.status,
+        "labels": alert.labels,
+        "annotations": alert.annotations,
+        "starts_at": alert.starts_at,
+        "ends_at": alert.ends_at,
+        "generator_url": alert.generator_url,
+    }
+
+
+def _update(row: Alert, fields: dict[str, Any]) -> None:
+    """Set what differs: Alertmanager re-sends mostly the same. The labels can't differ (the
+    fingerprint is made of them); a link that a resend lacks is kept."""
+    del fields["labels"]
+    if not fields["generator_url"]:
+        del fields["generator_url"]
+    for name, value in fields.items():
+        if getattr(row, name) != value:
+            setattr(row, name, value)
 
 
 def _settle_if_resolved(
@@ -242,6 +274,7 @@ def _settle_if_resolved(
     group: AlertGroup,
     incident: Incident,
     known: dict[str, Alert],
+    changes: _Changes,
     notification: AlertmanagerNotification,
     reporter: User,
     policy: SignalPolicy,
@@ -253,19 +286,19 @@ def _settle_if_resolved(
         return False
     if group.status == AlertStatus.resolved:
         return False
-    listed = [known[alert.fingerprint] for alert in notification.alerts]
-    if any(row.status == AlertStatus.firing for row in listed):
+    if AlertStatus.firing in changes.statuses.values():
         return False
     # Alertmanager's complete group says resolved: alerts it no longer lists have resolved too.
     for row in known.values():
         row.status = AlertStatus.resolved
     group.status = AlertStatus.resolved
+    count = len(known.keys() | changes.statuses.keys())
     timeline.record(
         db,
         incident,
         reporter,
         EntryKind.signal,
-        text=f"Alertmanager: all {len(known)} alerts of the group have resolved.",
+        text=f"Alertmanager: all {count} alerts of the group have resolved.",
         changes=[("group", str(AlertStatus.firing), str(AlertStatus.resolved))],
     )
     if policy.auto_stable and incident.status == Status.active:
