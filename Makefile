@@ -18,6 +18,7 @@ run: install  ## migrate the database and start the dev server on http://127.0.0
 	$(BIN)/fastapi-app dev
 
 test: install lint  ## lint, type-check, then the test suite (PostgreSQL too if TEST_DATABASE_URL is set)
+	scripts/install-test-deps.sh
 	$(BIN)/pytest
 
 lint: install

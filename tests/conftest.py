@@ -21,11 +21,11 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
 from app.auth.models import Role, User
-from app.core.config import Settings
+from app.core.config import Settings, get_settings
 from app.core.db import Database, create_db_engine
 from app.core.migrations import alembic_config
 from app.main import create_app
-from tests.factories import Cast, auth_headers, make_user
+from tests.factories import Cast, auth_headers, make_token, make_user
 from tests.receiver import Receiver
 
 BACKENDS = ["sqlite", "postgresql"]
@@ -109,6 +109,17 @@ def database(engine: Engine) -> Iterator[Database]:
         transaction.rollback()
 
 
+@pytest.fixture
+def cli_env(scratch_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """CLI commands run against the scratch database, from a scratch directory."""
+    monkeypatch.setenv("DATABASE_URL", scratch_url)
+    monkeypatch.setenv("VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.chdir(tmp_path)
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
 def make_settings(database_url: str, tmp_path: Path, **overrides: object) -> Settings:
     values: dict[str, object] = {
         "DATABASE_URL": database_url,
@@ -163,6 +174,18 @@ def people(database: Database, settings: Settings) -> Cast:
         "viewer": make_user(database, role=Role.viewer),
     }
     return Cast(users, {name: auth_headers(user, settings) for name, user in users.items()})
+
+
+@pytest.fixture
+def alertbot(database: Database) -> User:
+    """The member Alertmanager's token belongs to: the reporter of what alerts open."""
+    return make_user(database, role=Role.member, email="alertbot@example.com")
+
+
+@pytest.fixture
+def signal_headers(database: Database, alertbot: User) -> dict[str, str]:
+    """An API token of `alertbot` with the `signals:write` scope."""
+    return make_token(database, alertbot)
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
-"""`fastapi-app`: every operational action — server, workers, migrations, users, plugins and their
-events, the OpenAPI document.
+"""`fastapi-app`: every operational action — server, workers, migrations, users, API tokens,
+plugins and their events, the OpenAPI document.
 
 Heavy modules are imported inside commands, so `--help` stays fast.
 """
@@ -28,10 +28,12 @@ db_app = typer.Typer(help="Database migrations (Alembic).", no_args_is_help=True
 user_app = typer.Typer(help="User accounts.", no_args_is_help=True)
 plugins_app = typer.Typer(help="Installed plugins.", no_args_is_help=True)
 events_app = typer.Typer(help="Outbox events and their delivery to plugins.", no_args_is_help=True)
+token_app = typer.Typer(help="API tokens for machines (e.g. Alertmanager).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(plugins_app, name="plugins")
 app.add_typer(events_app, name="events")
+app.add_typer(token_app, name="token")
 
 
 class RoleName(StrEnum):
@@ -46,6 +48,13 @@ class DeliveryState(StrEnum):
     done = "done"
     failed = "failed"
     dead = "dead"
+
+
+class ScopeName(StrEnum):
+    """The scopes of `app.auth.models.Scope`, repeated so `--help` needs no import of the app."""
+
+    signals_write = "signals:write"
+    signals_read = "signals:read"
 
 
 def _settings() -> "Settings":
@@ -288,6 +297,64 @@ def user_set_role(
 def user_deactivate(email: Annotated[str, typer.Argument(help="The user's email.")]) -> None:
     """Deactivate a user: their tokens stop working at once."""
     _update_user(email, is_active=False)
+
+
+# --- API tokens -------------------------------------------------------------------------------
+
+
+@token_app.command("create")
+def token_create(
+    owner: Annotated[str, typer.Option(help="Email of the user the token acts as.")],
+    name: Annotated[str, typer.Option(help="What the token is for, e.g. alertmanager-prod.")],
+    scope: Annotated[list[ScopeName], typer.Option(help="A scope to grant; repeat for more.")],
+) -> None:
+    """Create an API token; its secret goes to standard output, this once only."""
+    from pydantic import ValidationError
+
+    from app.auth import api_tokens, service
+    from app.auth.schemas import ApiTokenCreate
+
+    try:
+        data = ApiTokenCreate(name=name, scopes=[s.value for s in scope])
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        _fail(problems, code=2)
+    with _unit_of_work() as db:
+        user = service.get_by_email(db, owner)
+        if user is None:
+            _fail(f"no user with email {owner}")
+        token, secret = api_tokens.create(db, data, default_owner=user)
+        scopes = ",".join(token.scopes)
+        typer.echo(f"created API token {token.id} for {user.email}: {scopes}", err=True)
+    typer.echo(secret)
+
+
+@token_app.command("list")
+def token_list() -> None:
+    """List API tokens, never their secrets: id, prefix, name, owner, scopes, last use, state."""
+    from app.auth import api_tokens
+
+    with _unit_of_work() as db:
+        cursor: str | None = None
+        while True:
+            tokens, cursor = api_tokens.list_page(db, limit=100, cursor=cursor)
+            for t in tokens:
+                used = t.last_used_at.isoformat(timespec="seconds") if t.last_used_at else "never"
+                state = f"revoked {t.revoked_at:%Y-%m-%d}" if t.revoked_at else "active"
+                fields = [t.id, f"{t.prefix}…", t.name, t.owner.email, ",".join(t.scopes), used]
+                typer.echo("\t".join(map(str, [*fields, state])))
+            if cursor is None:
+                break
+
+
+@token_app.command("revoke")
+def token_revoke(token_id: Annotated[int, typer.Argument(min=1, help="The token's id.")]) -> None:
+    """Revoke an API token: it stops working at once."""
+    from app.auth import api_tokens
+
+    with _unit_of_work() as db:
+        token = api_tokens.revoke(db, api_tokens.get(db, token_id))
+        typer.echo(f"revoked API token {token.id} ({token.name})")
 
 
 # --- data -------------------------------------------------------------------------------------

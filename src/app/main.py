@@ -5,6 +5,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from app import __version__
 from app.auth.router import router as auth_router
+from app.common.body_limit import BodyLimitMiddleware
 from app.common.error_handlers import install_error_handlers
 from app.core.config import Settings, get_settings
 from app.core.db import Database
@@ -15,6 +16,8 @@ from app.core.request_log import RequestLogMiddleware
 from app.incident.router import router as incident_router
 from app.plugins.router import router as plugins_router
 from app.plugins.runtime import PluginRuntime
+from app.signal.router import incident_signals_router
+from app.signal.router import router as signal_router
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
@@ -41,9 +44,14 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             allow_methods=["*"],
             allow_headers=["*"],
         )
+    app.add_middleware(
+        BodyLimitMiddleware, path_prefix="/api/signals/", max_bytes=settings.SIGNALS_MAX_BODY_BYTES
+    )
     app.add_middleware(RequestLogMiddleware)
     app.include_router(health_router)
     app.include_router(auth_router)
     app.include_router(incident_router)
     app.include_router(plugins_router)
+    app.include_router(incident_signals_router)
+    app.include_router(signal_router)
     return app

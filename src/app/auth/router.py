@@ -1,4 +1,4 @@
-"""Login, self, registration and user administration."""
+"""Login, self, registration, user administration and API tokens."""
 
 from datetime import timedelta
 from typing import Annotated
@@ -6,16 +6,28 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, status
 from fastapi.security import OAuth2PasswordRequestForm
 
-from app.auth import service
+from app.auth import api_tokens, service
 from app.auth.dependencies import AdminUser, CurrentUser
-from app.auth.models import User
-from app.auth.schemas import AccessToken, UserCreate, UserPage, UserRead, UserRegister, UserUpdate
+from app.auth.models import ApiToken, User
+from app.auth.schemas import (
+    AccessToken,
+    ApiTokenCreate,
+    ApiTokenCreated,
+    ApiTokenPage,
+    ApiTokenRead,
+    UserCreate,
+    UserPage,
+    UserRead,
+    UserRegister,
+    UserUpdate,
+)
 from app.common.error_handlers import errors
 from app.common.errors import PermissionDenied
 from app.common.params import Cursor, Limit, id_path
 from app.core.dependencies import AppSettings, DbSession
 
 UserId = Annotated[int, id_path("user")]
+TokenId = Annotated[int, id_path("API token")]
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 
@@ -80,3 +92,42 @@ def read_user(user_id: UserId, _: AdminUser, db: DbSession) -> User:
 def update_user(user_id: UserId, data: UserUpdate, _: AdminUser, db: DbSession) -> User:
     """Rename, change the role of, deactivate or reactivate a user (admin only)."""
     return service.update(db, service.get(db, user_id), data)
+
+
+@router.post(
+    "/tokens",
+    response_model=ApiTokenCreated,
+    status_code=status.HTTP_201_CREATED,
+    responses=errors(401, 403, 422),
+)
+def create_token(data: ApiTokenCreate, admin: AdminUser, db: DbSession) -> ApiTokenCreated:
+    """Create an API token for a machine (admin only); the secret is in this response only."""
+    token, secret = api_tokens.create(db, data, default_owner=admin)
+    return ApiTokenCreated(**ApiTokenRead.model_validate(token).model_dump(), token=secret)
+
+
+@router.get("/tokens", response_model=ApiTokenPage, responses=errors(401, 403, 422))
+def list_tokens(
+    _: AdminUser, db: DbSession, limit: Limit = 50, cursor: Cursor = None
+) -> ApiTokenPage:
+    """All API tokens, revoked ones too, oldest first (admin only); never their secrets."""
+    tokens, next_cursor = api_tokens.list_page(db, limit=limit, cursor=cursor)
+    return ApiTokenPage(
+        items=[ApiTokenRead.model_validate(t) for t in tokens], next_cursor=next_cursor
+    )
+
+
+@router.get("/tokens/{token_id}", response_model=ApiTokenRead, responses=errors(401, 403, 404))
+def read_token(token_id: TokenId, _: AdminUser, db: DbSession) -> ApiToken:
+    """One API token (admin only)."""
+    return api_tokens.get(db, token_id)
+
+
+@router.delete(
+    "/tokens/{token_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=errors(401, 403, 404),
+)
+def revoke_token(token_id: TokenId, _: AdminUser, db: DbSession) -> None:
+    """Revoke an API token (admin only): it stops working at once. Revoking twice is fine."""
+    api_tokens.revoke(db, api_tokens.get(db, token_id))

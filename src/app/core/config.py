@@ -17,6 +17,19 @@ class Environment(StrEnum):
     production = "production"
 
 
+# The incident severities (core imports no domain; a test keeps this in step with the enum).
+SeverityName = Literal["low", "medium", "high", "critical"]
+DEFAULT_SEVERITY_MAP: dict[str, SeverityName] = {
+    "critical": "critical",
+    "error": "high",
+    "high": "high",
+    "warning": "high",
+    "medium": "medium",
+    "info": "low",
+    "low": "low",
+}
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
@@ -31,6 +44,17 @@ class Settings(BaseSettings):
     LOG_FORMAT: Literal["console", "json"] = "console"
     CORS_ORIGINS: list[str] = []
     THREADPOOL_SIZE: int = Field(default=8, ge=1, le=200)
+    SIGNALS_SEVERITY_MAP: dict[str, SeverityName] = DEFAULT_SEVERITY_MAP
+    SIGNALS_DEFAULT_SEVERITY: SeverityName = "medium"
+    SIGNALS_AUTO_STABLE: bool = True
+    SIGNALS_REOPEN_AS_NEW: bool = True
+    SIGNALS_MAX_BODY_BYTES: int = Field(default=1024 * 1024, ge=1024, le=64 * 1024 * 1024)
+
+    @field_validator("SIGNALS_SEVERITY_MAP")
+    @classmethod
+    def _lower_case_labels(cls, mapping: dict[str, SeverityName]) -> dict[str, SeverityName]:
+        """`severity` label values are matched case-insensitively."""
+        return {label.strip().lower(): severity for label, severity in mapping.items()}
 
     # Plugins and the delivery of their events (see app.plugins).
     PLUGINS_ENABLED: Annotated[list[str], NoDecode] = ["log"]

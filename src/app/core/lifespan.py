@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Protocol
 
+import anyio
 from anyio import to_thread
 from fastapi import FastAPI
 from sqlalchemy import text
@@ -31,6 +32,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     services: list[BackgroundService] = getattr(app.state, "background", [])
     # A small pool: many threads fighting over the GIL serve fewer requests, not more.
     to_thread.current_default_thread_limiter().total_tokens = settings.THREADPOOL_SIZE
+    # SQLite writers queue here, on the event loop, never in a worker thread (see get_db).
+    app.state.sqlite_write_turn = anyio.Lock()
     with database.unit_of_work(write=False) as session:
         session.execute(text("SELECT 1"))
     async with AsyncExitStack() as stack:
