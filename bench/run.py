@@ -47,6 +47,7 @@ DEEP_PAGE = 1000
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 WRK_HINT = "install wrk: `apt-get install wrk` (Debian/Ubuntu) or `brew install wrk` (macOS)"
 UNAVAILABLE = "skipped: endpoint not available"
+APP_COMMAND: list[str] = []  # set from --app-command
 
 # Ways to get an API token for the Alertmanager scenario, tried in order; the first that works
 # wins. Edit these when the token interface settles. HTTP bodies are JSON, sent with the admin's
@@ -261,14 +262,23 @@ def process_tree(pid: int) -> list[int]:
     return tree
 
 
-def cpu_seconds(pids: list[int]) -> float:
-    """utime + stime of the processes, from /proc/<pid>/stat."""
-    ticks = 0
+def cpu_by_pid(pids: list[int]) -> dict[int, float]:
+    """utime + stime of each process, in seconds, from /proc/<pid>/stat."""
+    seconds = {}
     for pid in pids:
         with contextlib.suppress(OSError, IndexError, ValueError):
             fields = _stat(pid)
-            ticks += int(fields[11]) + int(fields[12])
-    return ticks / CLK_TCK
+            seconds[pid] = (int(fields[11]) + int(fields[12])) / CLK_TCK
+    return seconds
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    return sum(cpu_by_pid(pids).values())
+
+
+def cpu_spent(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU used between two samples by the processes alive at the second (new ones from 0)."""
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
 
 
 def rss_mb(pids: list[int]) -> float:
@@ -288,7 +298,9 @@ def free_port() -> int:
 
 
 def app_command() -> str:
-    """The `fastapi-app` next to this interpreter (the project's venv), else on PATH."""
+    """`--app-command`, or the `fastapi-app` next to this interpreter (the venv), or on PATH."""
+    if APP_COMMAND:
+        return APP_COMMAND[0]
     local = Path(sys.executable).parent / "fastapi-app"
     found = str(local) if local.exists() else shutil.which("fastapi-app")
     if found is None:
@@ -491,12 +503,11 @@ def measure(
     if args.warmup > 0:
         wrk(args, url, script, {**env, "BENCH_RUN": f"w{secrets.token_hex(3)}"}, args.warmup)
     server.settle()
-    db_pids = database.backend_pids() if database else []
-    pids = server.pids
-    cpu_before, db_before = cpu_seconds(pids), cpu_seconds(db_pids)
+    cpu_before = cpu_by_pid(server.pids)
+    db_before = cpu_by_pid(database.backend_pids() if database else [])
     result = wrk(args, url, script, {**env, "BENCH_RUN": secrets.token_hex(3)}, args.duration)
-    cpu_after = cpu_seconds(pids)
-    db_after = cpu_seconds(database.backend_pids()) if database else 0.0
+    cpu_after = cpu_by_pid(server.pids)
+    db_after = cpu_by_pid(database.backend_pids() if database else [])
     kinds = {kind: result[f"{kind}_errors"] for kind in ("connect", "read", "write", "status")} | {
         "timeout": result["timeouts"]
     }
@@ -507,8 +518,10 @@ def measure(
         p99_ms=result["p99_us"] / 1000,
         errors=sum(kinds.values()),
         error_kinds={k: v for k, v in kinds.items() if v},
-        cpu_s=cpu_after - cpu_before,
-        db_cpu_s=(db_after - db_before) if database and database.kind == "postgresql" else None,
+        cpu_s=cpu_spent(cpu_before, cpu_after),
+        db_cpu_s=cpu_spent(db_before, db_after)
+        if database and database.kind == "postgresql"
+        else None,
     )
 
 
@@ -533,7 +546,8 @@ class Block:
     ids: list[int] = field(default_factory=list)
     deep_cursor: str | None = None
     deep_page: int = 0
-    ceilings: dict[str, Load] = field(default_factory=dict)
+    ceiling: Server | None = None
+    ceiling_runs: dict[str, list[Load]] = field(default_factory=dict)
 
     def auth(self, token: str | None = None) -> dict[str, str]:
         return {"Authorization": f"Bearer {token or self.token}"}
@@ -766,9 +780,9 @@ def run_scenario(run: Run, block: Block, scenario: Scenario) -> Row:
     path = render_path(scenario, block)
     env = {"BENCH_TOKEN": token, "BENCH_PATH": path, "BENCH_IDS": str(block.ids_file)}
     url = block.server.base_url + (path if "{id}" not in path else "/")
+    row.ceiling = measure_ceiling(run, block, scenario.ceiling)
     log(f"{block.db.kind} {block.dataset}: {row.scenario}")
     row.load = measure(run, block.server, block.db, scenario.script, url, env)
-    row.ceiling = block.ceilings.get(scenario.ceiling)
     where = f"{block.db.kind} {block.dataset} {row.scenario}"
     if row.load.errors:
         run.note(f"{where}: errors {row.load.error_kinds}; log tail:\n{block.server.log_tail(8)}")
@@ -841,18 +855,30 @@ def judge(row: Row, scenario: Scenario) -> None:
         row.target, row.result = f"({row.target})", f"({row.result.lower()})"
 
 
-def measure_ceilings(run: Run, block: Block) -> list[Row]:
+def measure_ceiling(run: Run, block: Block, name: str) -> Load:
+    """The ceiling for one scenario, measured right before it: shared machines drift."""
+    assert block.ceiling is not None
+    scenario = CEILINGS[name]
+    log(f"{block.db.kind} {block.dataset}: {scenario.label}")
+    url = block.ceiling.base_url + scenario.path
+    env = {"BENCH_TOKEN": "", "BENCH_PATH": scenario.path}
+    load = measure(run, block.ceiling, None, scenario.script, url, env)
+    block.ceiling_runs.setdefault(name, []).append(load)
+    return load
+
+
+def ceiling_rows(block: Block) -> list[Row]:
+    """One row per ceiling: its median run, and the range over the block's runs."""
     rows = []
-    with ceiling_server(run.args, block) as server:
-        for name, scenario in CEILINGS.items():
-            log(f"{block.db.kind} {block.dataset}: {scenario.label}")
-            url = server.base_url + scenario.path
-            env = {"BENCH_TOKEN": "", "BENCH_PATH": scenario.path}
-            load = measure(run, server, None, scenario.script, url, env)
-            block.ceilings[name] = load
-            row = Row(scenario.label, block.db.kind, block.dataset, key=scenario.key)
-            row.load, row.ceiling, row.dataset_size = load, load, block.size
-            rows.append(row)
+    for name, loads in block.ceiling_runs.items():
+        scenario = CEILINGS[name]
+        median = sorted(loads, key=lambda load: load.rps)[(len(loads) - 1) // 2]
+        row = Row(scenario.label, block.db.kind, block.dataset, key=scenario.key)
+        row.load, row.ceiling, row.dataset_size = median, median, block.size
+        rates = [load.rps for load in loads]
+        runs = f"{len(loads)} run" + ("s" if len(loads) > 1 else "")
+        row.target = f"{runs}: {min(rates):,.0f} to {max(rates):,.0f} req/s"
+        rows.append(row)
     return rows
 
 
@@ -913,19 +939,22 @@ def run_block(run: Run, kind: str, size: int, demo_data: bool, with_memory: bool
             block = Block(database, dataset, size, workdir, {})
             block.env = server_env(args, database, workdir)
             seed(run, block, demo_data)
-            if "scenarios" in args.checks:
-                run.rows.extend(measure_ceilings(run, block))
+            rows: list[Row] = []
             start_app(run, block)
             try:
                 collect_fixtures(block)
                 if "scenarios" in args.checks:
+                    block.ceiling = ceiling_server(args, block).__enter__()
                     for scenario in SCENARIOS:
                         if scenario.key in args.scenarios:
-                            run.rows.append(run_scenario(run, block, scenario))
+                            rows.append(run_scenario(run, block, scenario))
                             if run.args.profile and scenario.key in args.profile:
                                 profile(run, block, scenario)
             finally:
                 stop_app(block)
+                if block.ceiling is not None:
+                    block.ceiling.stop()
+            run.rows.extend(ceiling_rows(block) + rows)
             if with_memory:
                 run.rows.extend(memory_check(run, block))
     finally:
@@ -1236,6 +1265,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )  # fmt: skip
     parser.add_argument("--profile-dir", default=str(BENCH_DIR / "profiles"))
     parser.add_argument("--profile-top", type=int, default=15)
+    parser.add_argument(
+        "--app-command", help="the fastapi-app executable (default: the one in this venv)"
+    )
     parser.add_argument("--keep", action="store_true", help="keep temp dirs and the PG database")
     args = parser.parse_args(argv)
     args.sizes = [parse_size(s) for s in args.datasets.split(",") if s.strip()]
@@ -1255,6 +1287,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.app_command:
+        APP_COMMAND[:] = [args.app_command]
     if shutil.which("wrk") is None:
         print(f"wrk not found; {WRK_HINT}", file=sys.stderr)
         return 2
