@@ -16,6 +16,7 @@ import os
 import platform
 import random
 import re
+import resource
 import secrets
 import shutil
 import signal
@@ -187,6 +188,7 @@ class Load:
     error_kinds: dict[str, int]
     cpu_s: float
     db_cpu_s: float | None = None
+    other_cores: float | None = None  # CPU used by everything else on the machine, in cores
 
     @property
     def rps(self) -> float:
@@ -279,6 +281,19 @@ def cpu_seconds(pids: list[int]) -> float:
 def cpu_spent(before: dict[int, float], after: dict[int, float]) -> float:
     """CPU used between two samples by the processes alive at the second (new ones from 0)."""
     return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
+
+
+def machine_busy_seconds() -> float:
+    """CPU time the whole machine spent busy (steal included: the hypervisor took it)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields
+    return (user + nice + system + irq + softirq + steal) / CLK_TCK
+
+
+def children_cpu_seconds() -> float:
+    """CPU of this script's finished children (wrk, once it has been waited for)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def rss_mb(pids: list[int]) -> float:
@@ -505,12 +520,15 @@ def measure(
     server.settle()
     cpu_before = cpu_by_pid(server.pids)
     db_before = cpu_by_pid(database.backend_pids() if database else [])
+    busy_before, wrk_before, started = machine_busy_seconds(), children_cpu_seconds(), time.time()
     result = wrk(args, url, script, {**env, "BENCH_RUN": secrets.token_hex(3)}, args.duration)
+    busy, wall = machine_busy_seconds() - busy_before, time.time() - started
+    wrk_cpu = children_cpu_seconds() - wrk_before
     cpu_after = cpu_by_pid(server.pids)
     db_after = cpu_by_pid(database.backend_pids() if database else [])
-    kinds = {kind: result[f"{kind}_errors"] for kind in ("connect", "read", "write", "status")} | {
-        "timeout": result["timeouts"]
-    }
+    server_cpu, db_cpu = cpu_spent(cpu_before, cpu_after), cpu_spent(db_before, db_after)
+    kinds = {kind: result[f"{kind}_errors"] for kind in ("connect", "read", "write", "status")}
+    kinds["timeout"] = result["timeouts"]
     return Load(
         requests=result["requests"],
         seconds=result["duration_us"] / 1e6,
@@ -518,10 +536,9 @@ def measure(
         p99_ms=result["p99_us"] / 1000,
         errors=sum(kinds.values()),
         error_kinds={k: v for k, v in kinds.items() if v},
-        cpu_s=cpu_spent(cpu_before, cpu_after),
-        db_cpu_s=cpu_spent(db_before, db_after)
-        if database and database.kind == "postgresql"
-        else None,
+        cpu_s=server_cpu,
+        db_cpu_s=db_cpu if database and database.kind == "postgresql" else None,
+        other_cores=max(0.0, busy - server_cpu - db_cpu - wrk_cpu) / wall,
     )
 
 
@@ -780,10 +797,17 @@ def run_scenario(run: Run, block: Block, scenario: Scenario) -> Row:
     path = render_path(scenario, block)
     env = {"BENCH_TOKEN": token, "BENCH_PATH": path, "BENCH_IDS": str(block.ids_file)}
     url = block.server.base_url + (path if "{id}" not in path else "/")
-    row.ceiling = measure_ceiling(run, block, scenario.ceiling)
-    log(f"{block.db.kind} {block.dataset}: {row.scenario}")
-    row.load = measure(run, block.server, block.db, scenario.script, url, env)
     where = f"{block.db.kind} {block.dataset} {row.scenario}"
+    pairs = []
+    for n in range(run.args.repeat):
+        ceiling = measure_ceiling(run, block, scenario.ceiling)
+        log(f"{where}" + (f" ({n + 1}/{run.args.repeat})" if run.args.repeat > 1 else ""))
+        pairs.append((measure(run, block.server, block.db, scenario.script, url, env), ceiling))
+    ratios = sorted(pairs, key=lambda pair: pair[0].rps / pair[1].rps if pair[1].rps else 0)
+    row.load, row.ceiling = ratios[(len(ratios) - 1) // 2]
+    if len(pairs) > 1:
+        shown = ", ".join(f"{load.rps / ceil.rps:.3f}" for load, ceil in ratios if ceil.rps)
+        run.note(f"{where}: ratio to the ceiling over {len(pairs)} pairs: {shown} (median shown)")
     if row.load.errors:
         run.note(f"{where}: errors {row.load.error_kinds}; log tail:\n{block.server.log_tail(8)}")
     if scenario.token == "api" and block.api_token_note:
@@ -1113,14 +1137,14 @@ def judge_deep_pages(run: Run) -> None:
 
 HEADERS = (
     "scenario", "db", "dataset", "req/s", "p50 ms", "p99 ms", "errors", "CPU ms/req",
-    "PG CPU ms/req", "x ceiling", "target", "result",
+    "PG CPU ms/req", "other cores", "x ceiling", "target", "result",
 )  # fmt: skip
 
 
 def cells(row: Row) -> list[str]:
     load = row.load
     if load is None:
-        return [row.scenario, row.db, row.dataset, "—", "—", "—", "—", "—", "—",
+        return [row.scenario, row.db, row.dataset, "—", "—", "—", "—", "—", "—", "—",
                 row.measure or "—", row.target or "—", row.result or "—"]  # fmt: skip
     ratio = (
         "1.00x (itself)"
@@ -1128,12 +1152,13 @@ def cells(row: Row) -> list[str]:
         else (f"{row.ratio:.3f}x" if row.ratio is not None else "—")
     )
     db_cpu = f"{load.db_cpu_ms:.3f}" if load.db_cpu_ms is not None else "—"
+    other = f"{load.other_cores:.2f}" if load.other_cores is not None else "—"
     if not load.requests:
         return [row.scenario, row.db, row.dataset, "0", "—", "—", f"{load.errors:,}", "—", db_cpu,
-                ratio, row.target or "—", row.result or "—"]  # fmt: skip
+                other, ratio, row.target or "—", row.result or "—"]  # fmt: skip
     return [
         row.scenario, row.db, row.dataset, f"{load.rps:,.0f}", f"{load.p50_ms:.1f}",
-        f"{load.p99_ms:.1f}", f"{load.errors:,}", f"{load.cpu_ms:.3f}", db_cpu, ratio,
+        f"{load.p99_ms:.1f}", f"{load.errors:,}", f"{load.cpu_ms:.3f}", db_cpu, other, ratio,
         row.target or "—", row.result or "—",
     ]  # fmt: skip
 
@@ -1141,7 +1166,7 @@ def cells(row: Row) -> list[str]:
 def text_table(rows: list[Row]) -> str:
     data = [list(HEADERS), *(cells(r) for r in rows)]
     widths = [max(len(line[i]) for line in data) for i in range(len(HEADERS))]
-    numeric = set(range(3, 10))
+    numeric = set(range(3, 11))
     out = []
     for n, line in enumerate(data):
         out.append("  ".join(
@@ -1155,7 +1180,7 @@ def text_table(rows: list[Row]) -> str:
 
 def markdown_table(rows: list[Row]) -> str:
     out = ["| " + " | ".join(HEADERS) + " |"]
-    out.append("| " + " | ".join("---:" if 3 <= i <= 9 else "---" for i in range(len(HEADERS))))
+    out.append("| " + " | ".join("---:" if 3 <= i <= 10 else "---" for i in range(len(HEADERS))))
     out[-1] += " |"
     out += ["| " + " | ".join(c.replace("|", "\\|") for c in cells(r)) + " |" for r in rows]
     return "\n".join(out)
@@ -1192,6 +1217,7 @@ def report(run: Run, started: datetime) -> str:
         f"machine: {machine()}\n"
         f"load: wrk -t{min(args.threads, args.connections)} -c{args.connections} "
         f"-d{args.duration:g}s (warm-up {args.warmup:g}s), {args.workers} worker(s), "
+        f"{args.repeat} pair(s) of ceiling + scenario runs per scenario, "
         f"LOG_LEVEL={args.log_level}" + (f", env {' '.join(args.env)}" if args.env else "")
     )
     return header
@@ -1228,6 +1254,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="incidents seeded through the API when demo-data is missing (default 10k)",
     )  # fmt: skip
     parser.add_argument("--duration", type=float, default=10, help="seconds per measured run")
+    parser.add_argument(
+        "--repeat", type=int, default=1,
+        help="measure each scenario and its ceiling N times, alternating; the median ratio counts",
+    )  # fmt: skip
     parser.add_argument("--warmup", type=float, default=3, help="seconds of unmeasured warm-up")
     parser.add_argument("--connections", "-c", type=int, default=16)
     parser.add_argument("--threads", "-t", type=int, default=2, help="wrk threads")
