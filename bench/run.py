@@ -1210,10 +1210,10 @@ def machine() -> str:
     )
 
 
-def report(run: Run, started: datetime) -> str:
+def report(run: Run, started: datetime, commit: str) -> str:
     args = run.args
     header = (
-        f"fastapi-app benchmark — {started:%Y-%m-%d %H:%M} UTC, commit {git_commit()}\n"
+        f"fastapi-app benchmark — {started:%Y-%m-%d %H:%M} UTC, commit {commit}\n"
         f"machine: {machine()}\n"
         f"load: wrk -t{min(args.threads, args.connections)} -c{args.connections} "
         f"-d{args.duration:g}s (warm-up {args.warmup:g}s), {args.workers} worker(s), "
@@ -1323,7 +1323,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wrk not found; {WRK_HINT}", file=sys.stderr)
         return 2
     run = Run(args)
-    started = datetime.now(UTC)
+    started, commit = datetime.now(UTC), git_commit()
     kinds = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
     if "cold-start" in args.checks:
         run.rows.append(cold_start(run))
@@ -1343,7 +1343,7 @@ def main(argv: list[str] | None = None) -> int:
                 run_block(run, kind, size, demo_data, with_memory)
     judge_deep_pages(run)
 
-    header = report(run, started)
+    header = report(run, started, commit)
     print("\n" + header + "\n\n" + text_table(run.rows))
     if run.notes:
         print("\nnotes:\n" + "\n".join(f"- {n}" for n in run.notes))
