@@ -28,9 +28,17 @@ ITEMS: list[dict[str, Any]] = [
         "description": "Started 14:02 UTC after deploy 2026.12.03-1; EU region only.",
         "status": "active",
         "severity": _SEVERITIES[n % 4],
+        "visibility": "open",
         "reporter_id": 1 + n % 7,
+        "commander_id": 1 + n % 7,
+        "tag_names": ["checkout", "eu-west"],
+        "resolution": None,
+        "reported_at": _NOW - timedelta(minutes=n),
+        "stable_at": None,
+        "closed_at": None,
         "created_at": _NOW - timedelta(minutes=n),
         "updated_at": _NOW - timedelta(minutes=n),
+        "version": 1,
     }
     for n in range(PAGE_SIZE)
 ]
@@ -43,13 +51,21 @@ app = FastAPI(title="fastapi-app bench ceiling", redirect_slashes=False)
 async def create_incident(data: IncidentCreate) -> dict[str, Any]:
     """Validate an incident body and answer it in the app's response shape."""
     now = datetime.now(UTC)
+    incident = data.model_dump(exclude={"tags"})
     return {
-        **data.model_dump(),
+        **incident,
         "id": next(_ids),
         "status": "active",
         "reporter_id": 1,
+        "commander_id": data.commander_id or 1,
+        "tag_names": data.tags,
+        "resolution": None,
+        "reported_at": data.reported_at or now,
+        "stable_at": None,
+        "closed_at": None,
         "created_at": now,
         "updated_at": now,
+        "version": 1,
     }
 
 

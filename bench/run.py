@@ -887,6 +887,9 @@ def measure_ceiling(run: Run, block: Block, name: str) -> Load:
     url = block.ceiling.base_url + scenario.path
     env = {"BENCH_TOKEN": "", "BENCH_PATH": scenario.path}
     load = measure(run, block.ceiling, None, scenario.script, url, env)
+    if load.errors:
+        # A ceiling that answers errors is fast for the wrong reason: every ratio would lie.
+        raise SystemExit(f"the ceiling answered errors ({load.error_kinds}): fix bench/ceiling.py")
     block.ceiling_runs.setdefault(name, []).append(load)
     return load
 
