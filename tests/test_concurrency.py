@@ -11,13 +11,14 @@ from alembic import command
 from fastapi.testclient import TestClient
 
 from app.auth import service
+from app.auth.models import Role
 from app.auth.schemas import UserCreate
 from app.auth.service import EmailTaken
 from app.core.db import Database
 from app.core.migrations import alembic_config
 from app.main import create_app
 from tests.conftest import make_settings
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, auth_headers, make_user
 
 
 @pytest.fixture
@@ -76,3 +77,24 @@ def test_email_race_past_the_existence_check_is_still_a_conflict(scratch_url: st
         release_first.set()
         assert outcome.result(timeout=10) == "conflict"
     database.dispose()
+
+
+def test_more_concurrent_requests_than_connections_and_threads_all_finish(
+    scratch_url: str, tmp_path: Path
+) -> None:
+    """Requests wait for a database slot on the event loop; waiting for a pooled connection in a
+    worker thread instead would hold every thread while the connections' holders need one."""
+    command.upgrade(alembic_config(scratch_url), "head")
+    settings = make_settings(scratch_url, tmp_path, THREADPOOL_SIZE=2, DATABASE_POOL_SIZE=2)
+    app = create_app(settings)
+    user = make_user(app.state.database, role=Role.member)
+    with TestClient(app) as client:
+        headers = auth_headers(user, settings)
+        with ThreadPoolExecutor(40) as pool:
+            futures = [
+                pool.submit(client.get, "/api/incidents", headers=headers) for _ in range(40)
+            ]
+            # Far beyond the few seconds this takes; a deadlock would wait out the pool's 30 s.
+            statuses = [future.result(timeout=25).status_code for future in futures]
+    app.state.database.dispose()
+    assert statuses == [200] * 40

@@ -32,7 +32,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     app.state.settings = settings
     app.state.database = database or Database.from_url(
-        settings.DATABASE_URL, echo=settings.DATABASE_ECHO
+        settings.DATABASE_URL, echo=settings.DATABASE_ECHO, pool_size=settings.DATABASE_POOL_SIZE
     )
     app.state.plugins = PluginRuntime(settings, app.state.database)
     app.state.background = [app.state.plugins]

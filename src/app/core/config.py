@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     VAR_DIR: Path = Path("var")
     DATABASE_URL: str = "sqlite:///./var/app.db"
     DATABASE_ECHO: bool = False
+    DATABASE_POOL_SIZE: int = Field(default=10, ge=1, le=200)
     SECRET_KEY: SecretStr | None = None
     ACCESS_TOKEN_EXPIRE_MINUTES: int = Field(default=30, ge=1, le=24 * 60)
     REGISTRATION_ENABLED: bool = False

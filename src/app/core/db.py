@@ -42,15 +42,20 @@ def _tune_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
-def create_db_engine(url: str, *, echo: bool = False) -> Engine:
+# Connections beyond the requests' share, for background work: plugin delivery, token use.
+BACKGROUND_CONNECTIONS = 5
+
+
+def create_db_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> Engine:
     parsed = make_url(url)
+    pool = {"pool_size": pool_size, "max_overflow": BACKGROUND_CONNECTIONS}
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False})
+        engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False}, **pool)
         _tune_sqlite(engine)
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return create_engine(url, echo=echo, pool_pre_ping=True, **pool)
 
 
 class Database:
@@ -65,8 +70,8 @@ class Database:
         self._write_lock = threading.Lock()
 
     @classmethod
-    def from_url(cls, url: str, *, echo: bool = False) -> "Database":
-        return cls(create_db_engine(url, echo=echo))
+    def from_url(cls, url: str, *, echo: bool = False, pool_size: int = 10) -> "Database":
+        return cls(create_db_engine(url, echo=echo, pool_size=pool_size))
 
     @contextmanager
     def unit_of_work(self, *, write: bool = True) -> Iterator[Session]:

@@ -1,4 +1,8 @@
-"""Request-scoped dependencies every domain uses: settings and the request's unit of work."""
+"""Request-scoped dependencies every domain uses: settings and the request's unit of work.
+
+Dependencies that do no I/O are `async def` across the app: FastAPI runs a plain `def` one in a
+worker thread, and each such trip costs more than the work itself.
+"""
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, nullcontext
@@ -15,7 +19,7 @@ from app.core.db import Database
 _READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def get_settings_dep(request: Request) -> Settings:
+async def get_settings_dep(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -38,11 +42,16 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
     """The request's unit of work: committed before the response is sent, or rolled back.
 
     Used with `scope="function"`, so a failed commit becomes an error response, never a 2xx.
+    A request takes one of `DATABASE_POOL_SIZE` slots first, on the event loop: waiting for a
+    pooled connection inside a worker thread would hold the thread, and with every thread
+    waiting, the requests holding connections could never finish.
     """
     database: Database = request.app.state.database
+    slots: anyio.Semaphore = request.app.state.database_slots
     write = request.method not in _READ_ONLY_METHODS
     async with (
         write_turn(request, write=write),
+        slots,
         contextmanager_in_threadpool(database.unit_of_work(write=write)) as session,
     ):
         yield session

@@ -34,6 +34,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     to_thread.current_default_thread_limiter().total_tokens = settings.THREADPOOL_SIZE
     # SQLite writers queue here, on the event loop, never in a worker thread (see get_db).
     app.state.sqlite_write_turn = anyio.Lock()
+    # Requests wait here for a pooled connection, not in a worker thread (see get_db).
+    app.state.database_slots = anyio.Semaphore(settings.DATABASE_POOL_SIZE)
     with database.unit_of_work(write=False) as session:
         session.execute(text("SELECT 1"))
     async with AsyncExitStack() as stack:
