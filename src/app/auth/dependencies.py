@@ -92,13 +92,13 @@ def require_scope(scope: Scope, *, users_too: bool = False) -> Callable[..., Use
     return caller
 
 
-def require_admin(user: CurrentUser) -> User:
+async def require_admin(user: CurrentUser) -> User:
     if user.role != Role.admin:
         raise PermissionDenied("Only admins can do this.")
     return user
 
 
-def require_writer(user: CurrentUser) -> User:
+async def require_writer(user: CurrentUser) -> User:
     """Members and admins; viewers only read."""
     if user.role == Role.viewer:
         raise PermissionDenied("Viewers have read-only access.")

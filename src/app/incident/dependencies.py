@@ -31,7 +31,7 @@ def get_current_incident(
     return service.get_visible(db, incident_id, user, for_update=locked)
 
 
-def get_if_match(
+async def get_if_match(
     if_match: Annotated[
         str | None,
         Header(description='The `ETag` you read (e.g. `"3"`): refuse with 412 if it changed.'),

@@ -1,11 +1,11 @@
 """The timeline: an entry for every change to an incident, written in the change's transaction."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, TypeAdapter
-from sqlalchemy import select
+from sqlalchemy import RowMapping, select
 from sqlalchemy.orm import Session
 
 from app.auth.models import User
@@ -23,6 +23,7 @@ class _TimelineCursor(BaseModel):
 
 
 _CURSOR = TypeAdapter(_TimelineCursor)
+_COLUMNS = tuple(TimelineEntry.__table__.columns)
 
 
 def _jsonable(value: object) -> Any:
@@ -63,10 +64,10 @@ def add_note(db: Session, incident: Incident, actor: User, text: str) -> Timelin
 
 def list_page(
     db: Session, incident: Incident, *, order: SortOrder, limit: int, cursor: str | None
-) -> tuple[list[TimelineEntry], str | None]:
-    """Entries oldest or newest first, keyset-paged on the entry id."""
+) -> tuple[Sequence[RowMapping], str | None]:
+    """Entries oldest or newest first, keyset-paged on the entry id; rows, as nothing changes."""
     newest_first = order == "desc"
-    query = select(TimelineEntry).where(TimelineEntry.incident_id == incident.id)
+    query = select(*_COLUMNS).where(TimelineEntry.incident_id == incident.id)
     if cursor is not None:
         position = decode_cursor(cursor, _CURSOR)
         if position.order != order:
@@ -74,8 +75,8 @@ def list_page(
         after = position.after_id
         query = query.where(TimelineEntry.id < after if newest_first else TimelineEntry.id > after)
     query = query.order_by(TimelineEntry.id.desc() if newest_first else TimelineEntry.id)
-    entries = list(db.scalars(query.limit(limit + 1)))
+    entries = db.execute(query.limit(limit + 1)).mappings().all()
     next_cursor = None
     if len(entries) > limit:
-        next_cursor = encode_cursor({"order": order, "after_id": entries[limit - 1].id})
+        next_cursor = encode_cursor({"order": order, "after_id": entries[limit - 1]["id"]})
     return entries[:limit], next_cursor

@@ -8,7 +8,7 @@ from app.plugins.loader import PluginRegistry
 from app.plugins.runtime import PluginRuntime
 
 
-def get_registry(request: Request) -> PluginRegistry:
+async def get_registry(request: Request) -> PluginRegistry:
     runtime: PluginRuntime = request.app.state.plugins
     return runtime.registry
 

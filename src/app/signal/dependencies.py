@@ -27,7 +27,7 @@ def get_signal_incident(
     return incidents.get_visible(db, incident_id, reader)
 
 
-def get_policy(settings: AppSettings) -> SignalPolicy:
+async def get_policy(settings: AppSettings) -> SignalPolicy:
     return SignalPolicy.from_settings(settings)
 
 
