@@ -5,6 +5,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from app import __version__
 from app.auth.router import router as auth_router
+from app.common import openapi
 from app.common.error_handlers import install_error_handlers
 from app.core.config import Settings, get_settings
 from app.core.db import Database
@@ -13,6 +14,15 @@ from app.core.lifespan import lifespan
 from app.core.logging import configure_logging
 from app.core.request_log import RequestLogMiddleware
 from app.incident.router import router as incident_router
+
+TAGS = [
+    {"name": "health", "description": "Probes for load balancers and orchestrators."},
+    {"name": "auth", "description": "Log in, your own account, and user administration."},
+    {
+        "name": "incidents",
+        "description": "Report, run and close incidents, with their participants and timeline.",
+    },
+]
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
@@ -24,12 +34,15 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         summary="Incident management: report, run and close incidents; plugins react.",
         lifespan=lifespan,
         redirect_slashes=False,
+        openapi_tags=TAGS,
+        generate_unique_id_function=openapi.operation_id,
     )
     app.state.settings = settings
     app.state.database = database or Database.from_url(
         settings.DATABASE_URL, echo=settings.DATABASE_ECHO
     )
     install_error_handlers(app)
+    openapi.install(app)
     if settings.CORS_ORIGINS:
         app.add_middleware(
             CORSMiddleware,

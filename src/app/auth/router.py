@@ -3,13 +3,20 @@
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
-from fastapi.security import OAuth2PasswordRequestForm
+from fastapi import APIRouter, Form, status
 
 from app.auth import service
 from app.auth.dependencies import AdminUser, CurrentUser
 from app.auth.models import User
-from app.auth.schemas import AccessToken, UserCreate, UserPage, UserRead, UserRegister, UserUpdate
+from app.auth.schemas import (
+    AccessToken,
+    LoginForm,
+    UserCreate,
+    UserPage,
+    UserRead,
+    UserRegister,
+    UserUpdate,
+)
 from app.common.error_handlers import errors
 from app.common.errors import PermissionDenied
 from app.common.params import Cursor, Limit, id_path
@@ -20,10 +27,8 @@ UserId = Annotated[int, id_path("user")]
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 
 
-@router.post("/login", response_model=AccessToken, responses=errors(401, 422))
-def login(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()], db: DbSession, settings: AppSettings
-) -> AccessToken:
+@router.post("/login", summary="Log in", response_model=AccessToken, responses=errors(401, 422))
+def login(form: Annotated[LoginForm, Form()], db: DbSession, settings: AppSettings) -> AccessToken:
     """Exchange email (`username`) and password for a short-lived bearer token."""
     user = service.authenticate(db, form.username, form.password)
     ttl = timedelta(minutes=settings.ACCESS_TOKEN_EXPIRE_MINUTES)
@@ -33,6 +38,7 @@ def login(
 
 @router.post(
     "/register",
+    summary="Sign up",
     response_model=UserRead,
     status_code=status.HTTP_201_CREATED,
     responses=errors(403, 409, 422),
@@ -44,13 +50,15 @@ def register(data: UserRegister, db: DbSession, settings: AppSettings) -> User:
     return service.create(db, UserCreate(**data.model_dump()))
 
 
-@router.get("/me", response_model=UserRead, responses=errors(401))
+@router.get("/me", summary="Read my account", response_model=UserRead, responses=errors(401))
 def read_me(user: CurrentUser) -> User:
     """The user the bearer token belongs to."""
     return user
 
 
-@router.get("/users", response_model=UserPage, responses=errors(401, 403, 422))
+@router.get(
+    "/users", summary="List users", response_model=UserPage, responses=errors(401, 403, 422)
+)
 def list_users(_: AdminUser, db: DbSession, limit: Limit = 50, cursor: Cursor = None) -> UserPage:
     """All users, oldest first (admin only)."""
     users, next_cursor = service.list_page(db, limit=limit, cursor=cursor)
@@ -59,6 +67,7 @@ def list_users(_: AdminUser, db: DbSession, limit: Limit = 50, cursor: Cursor = 
 
 @router.post(
     "/users",
+    summary="Create a user",
     response_model=UserRead,
     status_code=status.HTTP_201_CREATED,
     responses=errors(401, 403, 409, 422),
@@ -68,14 +77,22 @@ def create_user(data: UserCreate, _: AdminUser, db: DbSession) -> User:
     return service.create(db, data)
 
 
-@router.get("/users/{user_id}", response_model=UserRead, responses=errors(401, 403, 404))
+@router.get(
+    "/users/{user_id}",
+    summary="Read a user",
+    response_model=UserRead,
+    responses=errors(401, 403, 404),
+)
 def read_user(user_id: UserId, _: AdminUser, db: DbSession) -> User:
     """One user (admin only)."""
     return service.get(db, user_id)
 
 
 @router.patch(
-    "/users/{user_id}", response_model=UserRead, responses=errors(401, 403, 404, 409, 422)
+    "/users/{user_id}",
+    summary="Update a user",
+    response_model=UserRead,
+    responses=errors(401, 403, 404, 409, 422),
 )
 def update_user(user_id: UserId, data: UserUpdate, _: AdminUser, db: DbSession) -> User:
     """Rename, change the role of, deactivate or reactivate a user (admin only)."""

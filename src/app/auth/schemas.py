@@ -16,7 +16,24 @@ FullName = Annotated[
     Field(examples=["Ada Lovelace"]),
 ]
 # The upper bound keeps argon2 hashing from being used to burn server CPU.
-Password = Annotated[str, Field(min_length=8, max_length=128, examples=["correct horse battery"])]
+PASSWORD_MIN, PASSWORD_MAX = 8, 128
+Password = Annotated[
+    str,
+    Field(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX, examples=["correct horse battery"]),
+]
+
+
+class LoginForm(BaseModel):
+    """The OAuth2 password form; other OAuth2 fields (scope, client_id) are accepted and ignored."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    username: str = Field(
+        min_length=1, max_length=320, description="Your email.", examples=["ada@example.com"]
+    )
+    # Any length up to the cap: a password set under older rules must still be able to log in.
+    password: str = Field(min_length=1, max_length=PASSWORD_MAX, examples=["correct horse battery"])
+    grant_type: Literal["password"] | None = Field(default=None, description="OAuth2 grant type.")
 
 
 class UserRegister(BaseModel):
@@ -36,28 +53,29 @@ class UserUpdate(BaseModel):
 
     full_name: FullName | None = None
     role: Role | None = None
-    is_active: bool | None = None
+    is_active: bool | None = Field(default=None, examples=[False])
 
 
 class UserRead(ORMModel):
-    id: int
-    email: str
-    full_name: str
+    id: int = Field(examples=[7])
+    email: str = Field(examples=["ada@example.com"])
+    full_name: str = Field(examples=["Ada Lovelace"])
     role: Role
-    is_active: bool
-    created_at: datetime
-    updated_at: datetime
+    is_active: bool = Field(examples=[True])
+    created_at: datetime = Field(examples=["2026-12-03T14:02:00Z"])
+    updated_at: datetime = Field(examples=["2026-12-03T14:02:00Z"])
 
 
-UserPage = Page[UserRead]
+class UserPage(Page[UserRead]):
+    """One page of users."""
 
 
 class UserSummary(ORMModel):
     """A user as other users see them."""
 
-    id: int
-    email: str
-    full_name: str
+    id: int = Field(examples=[7])
+    email: str = Field(examples=["ada@example.com"])
+    full_name: str = Field(examples=["Ada Lovelace"])
 
 
 class AccessToken(BaseModel):

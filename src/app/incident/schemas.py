@@ -46,6 +46,7 @@ def _unique(tags: list[str]) -> list[str]:
 
 Tags = Annotated[list[Tag], Field(max_length=20), AfterValidator(_unique)]
 UserId = Annotated[int, Field(ge=1, le=MAX_ID, examples=[2])]
+_WHEN = "2026-12-03T14:02:00Z"
 
 
 class IncidentCreate(BaseModel):
@@ -58,7 +59,9 @@ class IncidentCreate(BaseModel):
     commander_id: UserId | None = Field(default=None, description="Defaults to the reporter.")
     tags: Tags = []
     reported_at: AwareDatetime | None = Field(
-        default=None, description="When the problem was first reported; defaults to now."
+        default=None,
+        description="When the problem was first reported; defaults to now.",
+        examples=[_WHEN],
     )
 
 
@@ -77,29 +80,32 @@ class IncidentUpdate(BaseModel):
     visibility: Visibility | None = None
     commander_id: UserId | None = None
     tags: Tags | None = None
-    version: int | None = Field(default=None, ge=1, description="The version you last read.")
+    version: int | None = Field(
+        default=None, ge=1, description="The version you last read.", examples=[3]
+    )
 
 
 class IncidentRead(ORMModel):
-    id: int
-    title: str
-    description: str
+    id: int = Field(examples=[42])
+    title: str = Field(examples=["Checkout API returns 502 for 30% of requests"])
+    description: str = Field(examples=["Started 14:02 UTC after deploy 2026.12.03-1."])
     status: Status
     severity: Severity
     visibility: Visibility
-    reporter_id: int
-    commander_id: int
-    tags: list[str] = Field(validation_alias="tag_names")
-    resolution: str | None
-    reported_at: datetime
-    stable_at: datetime | None
-    closed_at: datetime | None
-    created_at: datetime
-    updated_at: datetime
-    version: int
+    reporter_id: int = Field(examples=[7])
+    commander_id: int = Field(examples=[7])
+    tags: list[str] = Field(validation_alias="tag_names", examples=[["payments", "eu"]])
+    resolution: str | None = Field(examples=[None])
+    reported_at: datetime = Field(examples=[_WHEN])
+    stable_at: datetime | None = Field(examples=[None])
+    closed_at: datetime | None = Field(examples=[None])
+    created_at: datetime = Field(examples=[_WHEN])
+    updated_at: datetime = Field(examples=[_WHEN])
+    version: int = Field(examples=[1], description="Send it back as `If-Match` or `version`.")
 
 
-IncidentPage = Page[IncidentRead]
+class IncidentPage(Page[IncidentRead]):
+    """One page of incidents."""
 
 
 class IncidentStats(BaseModel):
@@ -172,7 +178,7 @@ class ParticipantUpdate(BaseModel):
 class ParticipantRead(ORMModel):
     user: UserSummary
     role: ParticipantRole
-    added_at: datetime
+    added_at: datetime = Field(examples=[_WHEN])
 
 
 class NoteCreate(BaseModel):
@@ -192,13 +198,14 @@ class Change(BaseModel):
 
 
 class TimelineEntryRead(ORMModel):
-    id: int
-    incident_id: int
-    actor_id: int | None
+    id: int = Field(examples=[311])
+    incident_id: int = Field(examples=[42])
+    actor_id: int | None = Field(examples=[7])
     kind: EntryKind
-    text: str
+    text: str = Field(examples=["Status changed to stable"])
     changes: list[Change]
-    created_at: datetime
+    created_at: datetime = Field(examples=[_WHEN])
 
 
-TimelinePage = Page[TimelineEntryRead]
+class TimelinePage(Page[TimelineEntryRead]):
+    """One page of timeline entries."""
