@@ -8,6 +8,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, Str
 from app.auth.models import Role
 from app.common.pagination import Page
 from app.common.schemas import ORMModel
+from app.common.validation import InputModel
 
 Email = Annotated[EmailStr, AfterValidator(str.lower), Field(examples=["ada@example.com"])]
 FullName = Annotated[
@@ -23,7 +24,7 @@ Password = Annotated[
 ]
 
 
-class LoginForm(BaseModel):
+class LoginForm(InputModel):
     """The OAuth2 password form; other OAuth2 fields (scope, client_id) are accepted and ignored."""
 
     model_config = ConfigDict(extra="ignore")
@@ -36,9 +37,7 @@ class LoginForm(BaseModel):
     grant_type: Literal["password"] | None = Field(default=None, description="OAuth2 grant type.")
 
 
-class UserRegister(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class UserRegister(InputModel):
     email: Email
     full_name: FullName
     password: Password
@@ -48,9 +47,7 @@ class UserCreate(UserRegister):
     role: Role = Role.member
 
 
-class UserUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class UserUpdate(InputModel):
     full_name: FullName | None = None
     role: Role | None = None
     is_active: bool | None = Field(default=None, examples=[False])

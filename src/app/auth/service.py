@@ -12,8 +12,9 @@ from app.auth.models import Role, User
 from app.auth.schemas import UserCreate, UserUpdate
 from app.common.errors import Conflict, InvalidCredentials, NotFound
 from app.common.pagination import decode_cursor, encode_cursor
+from app.common.validation import RowId
 
-_USER_KEY = TypeAdapter(tuple[int])
+_USER_KEY = TypeAdapter(tuple[RowId])
 
 
 class LastAdmin(Conflict):

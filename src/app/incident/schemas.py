@@ -3,19 +3,13 @@
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import (
-    AfterValidator,
-    AwareDatetime,
-    BaseModel,
-    ConfigDict,
-    Field,
-    StringConstraints,
-)
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
 from app.auth.schemas import UserSummary
 from app.common.pagination import Page
 from app.common.params import MAX_ID, MAX_PAGE_SIZE
 from app.common.schemas import ORMModel
+from app.common.validation import InputModel, Timestamp
 from app.incident.models import EntryKind, ParticipantRole, Severity, Status, Visibility
 
 Title = Annotated[
@@ -49,26 +43,22 @@ UserId = Annotated[int, Field(ge=1, le=MAX_ID, examples=[2])]
 _WHEN = "2026-12-03T14:02:00Z"
 
 
-class IncidentCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class IncidentCreate(InputModel):
     title: Title
     description: Description = ""
     severity: Severity = Severity.medium
     visibility: Visibility = Visibility.open
     commander_id: UserId | None = Field(default=None, description="Defaults to the reporter.")
     tags: Tags = []
-    reported_at: AwareDatetime | None = Field(
+    reported_at: Timestamp | None = Field(
         default=None,
         description="When the problem was first reported; defaults to now.",
         examples=[_WHEN],
     )
 
 
-class IncidentUpdate(BaseModel):
+class IncidentUpdate(InputModel):
     """Only the fields sent are changed. `version` (or `If-Match`) guards against lost updates."""
-
-    model_config = ConfigDict(extra="forbid")
 
     title: Title | None = None
     description: Description | None = None
@@ -120,10 +110,8 @@ SortField = Literal["created", "updated", "severity", "status", "title"]
 SortOrder = Literal["asc", "desc"]
 
 
-class IncidentFilters(BaseModel):
+class IncidentFilters(InputModel):
     """Query parameters of the incident list; every one narrows the result."""
-
-    model_config = ConfigDict(extra="forbid")
 
     status: list[Status] = Field(default=[], description="Any of these statuses.")
     severity: list[Severity] = Field(default=[], description="Any of these severities.")
@@ -136,8 +124,8 @@ class IncidentFilters(BaseModel):
         max_length=200,
         description="Text to find in title or description (case-insensitive).",
     )
-    created_from: AwareDatetime | None = Field(default=None, description="Created at or after.")
-    created_to: AwareDatetime | None = Field(default=None, description="Created before.")
+    created_from: Timestamp | None = Field(default=None, description="Created at or after.")
+    created_to: Timestamp | None = Field(default=None, description="Created before.")
 
 
 class IncidentListParams(IncidentFilters):
@@ -154,24 +142,18 @@ class IncidentListParams(IncidentFilters):
         )
 
 
-class TimelineParams(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class TimelineParams(InputModel):
     order: SortOrder = Field(default="desc", description="Newest (desc) or oldest first.")
     limit: int = Field(default=50, ge=1, le=MAX_PAGE_SIZE)
     cursor: str | None = Field(default=None, max_length=512)
 
 
-class ParticipantCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ParticipantCreate(InputModel):
     user_id: UserId
     role: ParticipantRole = ParticipantRole.observer
 
 
-class ParticipantUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ParticipantUpdate(InputModel):
     role: ParticipantRole
 
 
@@ -181,9 +163,7 @@ class ParticipantRead(ORMModel):
     added_at: datetime = Field(examples=[_WHEN])
 
 
-class NoteCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class NoteCreate(InputModel):
     text: Annotated[
         str,
         StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000),
