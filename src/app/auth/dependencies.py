@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
 from app.auth import security
@@ -43,3 +43,11 @@ def require_writer(user: CurrentUser) -> User:
 
 AdminUser = Annotated[User, Depends(require_admin)]
 WriterUser = Annotated[User, Depends(require_writer)]
+
+
+def client_address(request: Request) -> str:
+    """The caller's address, as the server saw it (behind a proxy: see FORWARDED_ALLOW_IPS)."""
+    return request.client.host if request.client else "unknown"
+
+
+ClientAddress = Annotated[str, Depends(client_address)]

@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, status
 
 from app.auth import service
-from app.auth.dependencies import AdminUser, CurrentUser
+from app.auth.dependencies import AdminUser, ClientAddress, CurrentUser
 from app.auth.models import User
 from app.auth.schemas import (
     AccessToken,
@@ -17,20 +17,39 @@ from app.auth.schemas import (
     UserRegister,
     UserUpdate,
 )
+from app.auth.throttle import LoginLimits
 from app.common.error_handlers import errors
-from app.common.errors import PermissionDenied
+from app.common.errors import InvalidCredentials, PermissionDenied
 from app.common.params import Cursor, Limit, id_path
-from app.core.dependencies import AppSettings, DbSession
+from app.core.db_base import utcnow
+from app.core.dependencies import AppDatabase, AppSettings, DbSession
 
 UserId = Annotated[int, id_path("user")]
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 
 
-@router.post("/login", summary="Log in", response_model=AccessToken, responses=errors(401, 422))
-def login(form: Annotated[LoginForm, Form()], db: DbSession, settings: AppSettings) -> AccessToken:
-    """Exchange email (`username`) and password for a short-lived bearer token."""
-    user = service.authenticate(db, form.username, form.password)
+@router.post(
+    "/login", summary="Log in", response_model=AccessToken, responses=errors(401, 422, 429)
+)
+def login(
+    form: Annotated[LoginForm, Form()],
+    database: AppDatabase,
+    settings: AppSettings,
+    client: ClientAddress,
+) -> AccessToken:
+    """Exchange email (`username`) and password for a short-lived bearer token.
+
+    Repeated failures for one account or from one client are throttled with 429. A failure is
+    counted in its own unit of work, committed before the 401 goes out.
+    """
+    limits = LoginLimits.from_settings(settings)
+    with database.unit_of_work() as db:
+        user = service.login(
+            db, form.username, form.password, client=client, limits=limits, now=utcnow()
+        )
+    if user is None:
+        raise InvalidCredentials()
     ttl = timedelta(minutes=settings.ACCESS_TOKEN_EXPIRE_MINUTES)
     token = service.issue_access_token(user, key=settings.signing_key, ttl=ttl)
     return AccessToken(access_token=token, expires_in=int(ttl.total_seconds()))

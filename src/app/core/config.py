@@ -30,6 +30,11 @@ class Settings(BaseSettings):
     LOG_FORMAT: Literal["console", "json"] = "console"
     CORS_ORIGINS: list[str] = []
     THREADPOOL_SIZE: int = Field(default=8, ge=1, le=200)
+    # Login throttling: this many failed logins within the window, for one account or from one
+    # client address, and further attempts get 429 until the oldest failure leaves the window.
+    LOGIN_FAILURES_PER_ACCOUNT: int = Field(default=5, ge=1, le=1000)
+    LOGIN_FAILURES_PER_CLIENT: int = Field(default=20, ge=1, le=100_000)
+    LOGIN_FAILURE_WINDOW_SECONDS: int = Field(default=900, ge=1, le=7 * 24 * 3600)
 
     @model_validator(mode="after")
     def _require_secret_in_production(self) -> "Settings":

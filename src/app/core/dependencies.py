@@ -17,6 +17,12 @@ def get_settings_dep(request: Request) -> Settings:
     return settings
 
 
+def get_database(request: Request) -> Database:
+    """The app's database, for the rare route that needs its own units of work (login)."""
+    database: Database = request.app.state.database
+    return database
+
+
 def get_db(request: Request) -> Iterator[Session]:
     """The request's unit of work: committed before the response is sent, or rolled back.
 
@@ -29,3 +35,4 @@ def get_db(request: Request) -> Iterator[Session]:
 
 DbSession = Annotated[Session, Depends(get_db, scope="function")]
 AppSettings = Annotated[Settings, Depends(get_settings_dep)]
+AppDatabase = Annotated[Database, Depends(get_database)]
