@@ -1,18 +1,20 @@
 """The application factory: routers, middleware and error handlers, nothing else."""
 
 from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 
 from app import __version__
 from app.auth.router import router as auth_router
 from app.common import openapi
 from app.common.error_handlers import install_error_handlers
+from app.core.body_limit import BodySizeLimitMiddleware
 from app.core.config import Settings, get_settings
+from app.core.cors import CORS
 from app.core.db import Database
 from app.core.health import router as health_router
 from app.core.lifespan import lifespan
 from app.core.logging import configure_logging
 from app.core.request_log import RequestLogMiddleware
+from app.core.security_headers import SecurityHeadersMiddleware
 from app.incident.router import router as incident_router
 
 TAGS = [
@@ -43,13 +45,17 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     install_error_handlers(app)
     openapi.install(app)
+    # Added innermost first: a request passes RequestLog, SecurityHeaders, CORS, BodySizeLimit,
+    # so even a 413 or a refused preflight is logged, tagged and carries the headers.
+    app.add_middleware(BodySizeLimitMiddleware, max_body_bytes=settings.MAX_BODY_BYTES)
     if settings.CORS_ORIGINS:
-        app.add_middleware(
-            CORSMiddleware,
-            allow_origins=settings.CORS_ORIGINS,
-            allow_methods=["*"],
-            allow_headers=["*"],
-        )
+        app.add_middleware(CORS, origins=settings.CORS_ORIGINS)
+    docs_paths = tuple(path for path in (app.docs_url, app.redoc_url) if path)
+    app.add_middleware(
+        SecurityHeadersMiddleware,
+        docs_paths=docs_paths,
+        hsts_max_age=settings.HSTS_MAX_AGE_SECONDS,
+    )
     app.add_middleware(RequestLogMiddleware)
     app.include_router(health_router)
     app.include_router(auth_router)
