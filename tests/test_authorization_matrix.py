@@ -13,6 +13,7 @@ app does not know, so those columns expect 401 wherever a caller must be authent
 
 import json
 import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +30,8 @@ from app.incident import participants
 from app.incident import service as incidents
 from app.incident.models import ParticipantRole
 from app.incident.schemas import IncidentCreate
+from app.main import create_app
+from tests.conftest import make_settings
 from tests.factories import PASSWORD, assert_error, auth_headers, make_user
 
 CONTRACT = json.loads(SPEC_PATH.read_text(encoding="utf-8"))  # equal to the app's: test_openapi
@@ -116,6 +119,20 @@ class World:
             },
         }
         return {"method": method, "url": url, **bodies.get((method, path), {})}
+
+
+@pytest.fixture(scope="module")
+def matrix_app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> FastAPI:
+    """One app for all the cells of a database (building one is most of a cell's cost)."""
+    return create_app(make_settings(database_url, tmp_path_factory.mktemp("matrix")))
+
+
+@pytest.fixture
+def client(matrix_app: FastAPI, database: Database) -> Iterator[TestClient]:
+    """The shared app, working in this cell's own rolled-back transaction."""
+    matrix_app.state.database = database
+    with TestClient(matrix_app) as client:
+        yield client
 
 
 def token_headers(*, scoped: bool) -> dict[str, str]:
