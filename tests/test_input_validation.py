@@ -3,11 +3,15 @@ comes in: body, query, form or cursor. (Found by the fuzzer; see test_fuzzing.py
 
 import base64
 import json
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from app.auth.models import User
+from app.auth.schemas import UserCreate
+from app.incident.models import Incident, IncidentTag
+from app.incident.schemas import IncidentCreate, IncidentUpdate
 from tests.factories import assert_error, create_incident
 
 JSON = {"Content-Type": "application/json"}
@@ -15,6 +19,26 @@ JSON = {"Content-Type": "application/json"}
 
 def _cursor(value: object) -> str:
     return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(
+    ("schema", "path", "column"),
+    [
+        (IncidentCreate, ["title"], Incident.title),
+        (IncidentUpdate, ["title", "anyOf", 0], Incident.title),
+        (IncidentCreate, ["tags", "items"], IncidentTag.name),
+        (UserCreate, ["full_name"], User.full_name),
+    ],
+)
+def test_text_limits_are_the_column_limits(
+    schema: type[Any], path: list[str | int], column: Any
+) -> None:
+    """SQLite doesn't enforce VARCHAR lengths and PostgreSQL does: the API's check is the one
+    both databases get, so it must be exactly the column's length."""
+    field: Any = schema.model_json_schema()["properties"]
+    for key in path:
+        field = field[key]
+    assert field["maxLength"] == column.type.length
 
 
 @pytest.mark.parametrize("text", ["nul \x00 inside", "\x00"])
