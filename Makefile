@@ -18,6 +18,7 @@ run: install  ## migrate the database and start the dev server on http://127.0.0
 	$(BIN)/fastapi-app dev
 
 test: install lint  ## lint, type-check, then the test suite (PostgreSQL too if TEST_DATABASE_URL is set)
+	scripts/install-test-deps.sh
 	$(BIN)/pytest
 
 fuzz: install  ## a deeper fuzzing run with a new seed (FUZZ_SEED=N repeats one, FUZZ_EXAMPLES=N)
@@ -26,13 +27,13 @@ fuzz: install  ## a deeper fuzzing run with a new seed (FUZZ_SEED=N repeats one,
 	FUZZ_SEED=$$seed FUZZ_EXAMPLES=$$examples FUZZ_COVERAGE=all $(BIN)/pytest tests/test_fuzzing.py
 
 lint: install
-	$(BIN)/ruff check src tests alembic
-	$(BIN)/ruff format --check src tests alembic
+	$(BIN)/ruff check src tests alembic bench examples
+	$(BIN)/ruff format --check src tests alembic bench examples
 	$(BIN)/mypy
 
 format: install
-	$(BIN)/ruff check --fix src tests alembic
-	$(BIN)/ruff format src tests alembic
+	$(BIN)/ruff check --fix src tests alembic bench examples
+	$(BIN)/ruff format src tests alembic bench examples
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -9,7 +9,7 @@ only release savepoints inside it (`join_transaction_mode="create_savepoint"`).
 import os
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -21,11 +21,12 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
 from app.auth.models import Role, User
-from app.core.config import Settings
+from app.core.config import Settings, get_settings
 from app.core.db import Database, create_db_engine
 from app.core.migrations import alembic_config
 from app.main import create_app
-from tests.factories import Cast, auth_headers, make_user
+from tests.factories import Cast, auth_headers, make_token, make_user
+from tests.receiver import Receiver
 
 BACKENDS = ["sqlite", "postgresql"]
 
@@ -108,12 +109,24 @@ def database(engine: Engine) -> Iterator[Database]:
         transaction.rollback()
 
 
+@pytest.fixture
+def cli_env(scratch_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """CLI commands run against the scratch database, from a scratch directory."""
+    monkeypatch.setenv("DATABASE_URL", scratch_url)
+    monkeypatch.setenv("VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.chdir(tmp_path)
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
 def make_settings(database_url: str, tmp_path: Path, **overrides: object) -> Settings:
     values: dict[str, object] = {
         "DATABASE_URL": database_url,
         "ENVIRONMENT": "test",
         "SECRET_KEY": "test-secret-key-that-is-long-enough-for-hs256",
         "VAR_DIR": tmp_path / "var",
+        "DISPATCHER_ENABLED": False,  # a test that wants deliveries runs a dispatcher itself
         **overrides,
     }
     return Settings(_env_file=None, **values)  # type: ignore[arg-type]
@@ -164,6 +177,18 @@ def people(database: Database, settings: Settings) -> Cast:
 
 
 @pytest.fixture
+def alertbot(database: Database) -> User:
+    """The member Alertmanager's token belongs to: the reporter of what alerts open."""
+    return make_user(database, role=Role.member, email="alertbot@example.com")
+
+
+@pytest.fixture
+def signal_headers(database: Database, alertbot: User) -> dict[str, str]:
+    """An API token of `alertbot` with the `signals:write` scope."""
+    return make_token(database, alertbot)
+
+
+@pytest.fixture
 def admin_headers(admin: User, settings: Settings) -> dict[str, str]:
     return auth_headers(admin, settings)
 
@@ -195,3 +220,31 @@ def pytest_terminal_summary(terminalreporter: TerminalReporter) -> None:
         counts = {o: n for (b, o), n in _outcomes.items() if b == backend}
         summary = ", ".join(f"{n} {o}" for o, n in sorted(counts.items())) or "none ran"
         terminalreporter.write_line(f"{backend}: {summary}")
+
+
+# --- plugins ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def install_plugins(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
+    """Make extra plugins discoverable, as if installed: `install_plugins(name="module:attr")`."""
+    from importlib.metadata import EntryPoint
+
+    from app.plugins import loader
+    from app.plugins.base import ENTRY_POINT_GROUP
+
+    real = list(loader.discover())
+
+    def install(**targets: str) -> None:
+        extra = [EntryPoint(name, value, ENTRY_POINT_GROUP) for name, value in targets.items()]
+        monkeypatch.setattr(loader, "discover", lambda: [*real, *extra])
+
+    return install
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """A webhook receiver listening on 127.0.0.1 for the length of a test."""
+    server = Receiver()
+    yield server
+    server.down()

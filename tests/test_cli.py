@@ -1,5 +1,4 @@
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -8,22 +7,11 @@ from typer.testing import CliRunner
 
 from app.auth.models import User
 from app.cli import app
-from app.core.config import get_settings
 from app.core.db import Database
 from app.incident.models import Incident, Participant, TimelineEntry
 from tests.factories import PASSWORD
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def cli_env(scratch_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("DATABASE_URL", scratch_url)
-    monkeypatch.setenv("VAR_DIR", str(tmp_path / "var"))
-    monkeypatch.chdir(tmp_path)
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
 
 
 def run(*args: str, stdin: str | None = None) -> tuple[int, str]:
@@ -57,6 +45,17 @@ def migrated() -> None:
         ["user", "list"],
         ["user", "set-role"],
         ["user", "deactivate"],
+        ["worker"],
+        ["plugins"],
+        ["plugins", "list"],
+        ["events"],
+        ["events", "list"],
+        ["events", "show"],
+        ["events", "retry"],
+        ["token"],
+        ["token", "create"],
+        ["token", "list"],
+        ["token", "revoke"],
     ],
 )
 def test_every_command_explains_itself(command: list[str]) -> None:

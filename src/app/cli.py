@@ -1,4 +1,5 @@
-"""`fastapi-app`: every operational action — server, migrations, users, the OpenAPI document.
+"""`fastapi-app`: every operational action — server, workers, migrations, users, API tokens,
+plugins and their events, the OpenAPI document.
 
 Heavy modules are imported inside commands, so `--help` stays fast.
 """
@@ -28,8 +29,14 @@ openapi_app = typer.Typer(
     help="The OpenAPI document: the API's contract, committed as openapi.json.",
     no_args_is_help=True,
 )
+plugins_app = typer.Typer(help="Installed plugins.", no_args_is_help=True)
+events_app = typer.Typer(help="Outbox events and their delivery to plugins.", no_args_is_help=True)
+token_app = typer.Typer(help="API tokens for machines (e.g. Alertmanager).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
+app.add_typer(plugins_app, name="plugins")
+app.add_typer(events_app, name="events")
+app.add_typer(token_app, name="token")
 app.add_typer(openapi_app, name="openapi")
 
 
@@ -37,6 +44,21 @@ class RoleName(StrEnum):
     admin = "admin"
     member = "member"
     viewer = "viewer"
+
+
+class DeliveryState(StrEnum):
+    pending = "pending"
+    delivering = "delivering"
+    done = "done"
+    failed = "failed"
+    dead = "dead"
+
+
+class ScopeName(StrEnum):
+    """The scopes of `app.auth.models.Scope`, repeated so `--help` needs no import of the app."""
+
+    signals_write = "signals:write"
+    signals_read = "signals:read"
 
 
 def _settings() -> "Settings":
@@ -102,6 +124,22 @@ def serve(
         access_log=False,
         proxy_headers=True,
     )
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[
+        int | None,
+        typer.Option(min=1, max=256, help="Deliveries in flight (default DISPATCHER_CONCURRENCY)."),
+    ] = None,
+) -> None:
+    """Deliver events to plugins until stopped (SIGTERM/Ctrl-C: finish in-flight, then exit)."""
+    from app.core.logging import configure_logging
+    from app.plugins.worker import run_worker
+
+    settings = _settings()
+    configure_logging(settings.LOG_LEVEL, settings.LOG_FORMAT)
+    run_worker(settings, concurrency=concurrency)
 
 
 # --- openapi ----------------------------------------------------------------------------------
@@ -289,6 +327,64 @@ def user_deactivate(email: Annotated[str, typer.Argument(help="The user's email.
     _update_user(email, is_active=False)
 
 
+# --- API tokens -------------------------------------------------------------------------------
+
+
+@token_app.command("create")
+def token_create(
+    owner: Annotated[str, typer.Option(help="Email of the user the token acts as.")],
+    name: Annotated[str, typer.Option(help="What the token is for, e.g. alertmanager-prod.")],
+    scope: Annotated[list[ScopeName], typer.Option(help="A scope to grant; repeat for more.")],
+) -> None:
+    """Create an API token; its secret goes to standard output, this once only."""
+    from pydantic import ValidationError
+
+    from app.auth import api_tokens, service
+    from app.auth.schemas import ApiTokenCreate
+
+    try:
+        data = ApiTokenCreate(name=name, scopes=[s.value for s in scope])
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        _fail(problems, code=2)
+    with _unit_of_work() as db:
+        user = service.get_by_email(db, owner)
+        if user is None:
+            _fail(f"no user with email {owner}")
+        token, secret = api_tokens.create(db, data, default_owner=user)
+        scopes = ",".join(token.scopes)
+        typer.echo(f"created API token {token.id} for {user.email}: {scopes}", err=True)
+    typer.echo(secret)
+
+
+@token_app.command("list")
+def token_list() -> None:
+    """List API tokens, never their secrets: id, prefix, name, owner, scopes, last use, state."""
+    from app.auth import api_tokens
+
+    with _unit_of_work() as db:
+        cursor: str | None = None
+        while True:
+            tokens, cursor = api_tokens.list_page(db, limit=100, cursor=cursor)
+            for t in tokens:
+                used = t.last_used_at.isoformat(timespec="seconds") if t.last_used_at else "never"
+                state = f"revoked {t.revoked_at:%Y-%m-%d}" if t.revoked_at else "active"
+                fields = [t.id, f"{t.prefix}…", t.name, t.owner.email, ",".join(t.scopes), used]
+                typer.echo("\t".join(map(str, [*fields, state])))
+            if cursor is None:
+                break
+
+
+@token_app.command("revoke")
+def token_revoke(token_id: Annotated[int, typer.Argument(min=1, help="The token's id.")]) -> None:
+    """Revoke an API token: it stops working at once."""
+    from app.auth import api_tokens
+
+    with _unit_of_work() as db:
+        token = api_tokens.revoke(db, api_tokens.get(db, token_id))
+        typer.echo(f"revoked API token {token.id} ({token.name})")
+
+
 # --- data -------------------------------------------------------------------------------------
 
 
@@ -322,6 +418,80 @@ def demo_data(
     finally:
         database.dispose()
     typer.echo(f"added {incidents} incidents")
+
+
+# --- plugins and events -----------------------------------------------------------------------
+
+PluginOption = Annotated[str | None, typer.Option("--plugin", help="Only this plugin.")]
+
+
+@plugins_app.command("list")
+def plugins_list() -> None:
+    """List installed plugins: distribution and version, enabled, hooks, and any load error."""
+    from app.plugins.runtime import load_configured_plugins
+
+    registry = load_configured_plugins(_settings())
+    typer.echo("NAME\tDISTRIBUTION\tENABLED\tHOOKS\tERROR")
+    for plugin in registry.plugins.values():
+        distribution = f"{plugin.distribution} {plugin.version}" if plugin.distribution else "-"
+        enabled = "yes" if plugin.enabled else "no"
+        hooks = ",".join(plugin.hooks) or "-"
+        typer.echo(f"{plugin.name}\t{distribution}\t{enabled}\t{hooks}\t{plugin.error or ''}")
+
+
+@events_app.command("list")
+def events_list(
+    status: Annotated[
+        DeliveryState | None,
+        typer.Option(help="Only events with a delivery in this state."),
+    ] = None,
+    plugin: PluginOption = None,
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="How many, newest first.")] = 50,
+) -> None:
+    """List events, newest first, with each delivery as plugin:status/attempts."""
+    from app.plugins import service
+    from app.plugins.models import DeliveryStatus
+
+    wanted = DeliveryStatus(status.value) if status else None
+    with _unit_of_work() as db:
+        events, _ = service.list_events(db, status=wanted, plugin=plugin, limit=limit)
+        typer.echo("ID\tTYPE\tINCIDENT\tSTATUS\tCREATED\tDELIVERIES")
+        for event in events:
+            deliveries = " ".join(f"{d.plugin}:{d.status}/{d.attempts}" for d in event.deliveries)
+            typer.echo(
+                f"{event.id}\t{event.type}\t{event.incident_id}\t{event.status}\t"
+                f"{event.created_at:%Y-%m-%d %H:%M:%S}\t{deliveries or '-'}"
+            )
+
+
+@events_app.command("show")
+def events_show(event_id: Annotated[int, typer.Argument(help="The event's id.")]) -> None:
+    """Show one event as JSON: its payload and every delivery's state and last error."""
+    from app.plugins import service
+    from app.plugins.schemas import EventDetail
+
+    with _unit_of_work() as db:
+        event = EventDetail.model_validate(service.get_event(db, event_id))
+    typer.echo(event.model_dump_json(indent=2))
+
+
+@events_app.command("retry")
+def events_retry(
+    event_id: Annotated[int | None, typer.Argument(help="The event to deliver again.")] = None,
+    dead: Annotated[bool, typer.Option("--dead", help="Every dead delivery instead.")] = False,
+    plugin: PluginOption = None,
+) -> None:
+    """Deliver failed or dead deliveries again with a fresh attempt budget."""
+    from app.plugins import service
+
+    if (event_id is None) == (not dead):
+        _fail("give an event id or --dead (not both)", code=2)
+    with _unit_of_work() as db:
+        if event_id is not None:
+            retried, _ = service.retry(db, event_id, plugin=plugin)
+        else:
+            retried = service.retry_dead(db, plugin=plugin)
+    typer.echo(f"retried {retried} deliveries")
 
 
 def main() -> None:

@@ -16,6 +16,10 @@ from app.core.logging import configure_logging
 from app.core.request_log import RequestLogMiddleware
 from app.core.security_headers import SecurityHeadersMiddleware
 from app.incident.router import router as incident_router
+from app.plugins.router import router as plugins_router
+from app.plugins.runtime import PluginRuntime
+from app.signal.router import incident_signals_router
+from app.signal.router import router as signal_router
 
 TAGS = [
     {"name": "health", "description": "Probes for load balancers and orchestrators."},
@@ -43,11 +47,18 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.database = database or Database.from_url(
         settings.DATABASE_URL, echo=settings.DATABASE_ECHO
     )
+    app.state.plugins = PluginRuntime(settings, app.state.database)
+    app.state.background = [app.state.plugins]
     install_error_handlers(app)
     openapi.install(app)
     # Added innermost first: a request passes RequestLog, SecurityHeaders, CORS, BodySizeLimit,
     # so even a 413 or a refused preflight is logged, tagged and carries the headers.
-    app.add_middleware(BodySizeLimitMiddleware, max_body_bytes=settings.MAX_BODY_BYTES)
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_body_bytes=settings.MAX_BODY_BYTES,
+        # Alertmanager batches alerts, so its webhook has a limit of its own.
+        path_limits={"/api/signals/": settings.SIGNALS_MAX_BODY_BYTES},
+    )
     if settings.CORS_ORIGINS:
         app.add_middleware(CORS, origins=settings.CORS_ORIGINS)
     docs_paths = tuple(path for path in (app.docs_url, app.redoc_url) if path)
@@ -60,4 +71,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(health_router)
     app.include_router(auth_router)
     app.include_router(incident_router)
+    app.include_router(plugins_router)
+    app.include_router(incident_signals_router)
+    app.include_router(signal_router)
     return app

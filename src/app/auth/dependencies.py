@@ -1,23 +1,45 @@
-"""Who is calling: the bearer token resolved to an active user, and role gates."""
+"""Who is calling: the bearer token resolved to an active user, and role and scope gates.
 
+A bearer is either a user's access token (JWT) or an API token (`fa_...`). Routes take users
+unless they say otherwise with `require_scope(...)`; an API token anywhere else is a 403, so a
+token made for Alertmanager can't list users or report incidents by hand.
+"""
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import BackgroundTasks, Depends, Request
 from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
-from app.auth import security
-from app.auth.models import Role, User
+from app.auth import api_tokens, security
+from app.auth.models import Role, Scope, User
 from app.common.errors import NotAuthenticated, PermissionDenied
-from app.core.dependencies import AppSettings, DbSession
+from app.core.config import Settings
+from app.core.db_base import utcnow
+from app.core.dependencies import AppSettings, DbSession, run_in_unit_of_work
+
+logger = logging.getLogger(__name__)
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/auth/login", auto_error=False)
+Bearer = Annotated[str | None, Depends(oauth2_scheme)]
 
 
-def get_current_user(
-    db: DbSession, settings: AppSettings, token: Annotated[str | None, Depends(oauth2_scheme)]
-) -> User:
+class ApiTokenNotAccepted(PermissionDenied):
+    code = "api_token_not_accepted"
+    message = "This route does not accept API tokens; sign in as a user."
+
+
+def _require_bearer(token: str | None) -> str:
     if not token:
         raise NotAuthenticated("Not authenticated: send `Authorization: Bearer <token>`.")
+    return token
+
+
+def _user_of_access_token(db: Session, settings: Settings, token: str) -> User:
     user_id = security.read_access_token(token, key=settings.signing_key)
     user = db.get(User, user_id) if user_id is not None else None
     if user is None or not user.is_active:
@@ -25,7 +47,49 @@ def get_current_user(
     return user
 
 
+def get_current_user(db: DbSession, settings: AppSettings, token: Bearer) -> User:
+    token = _require_bearer(token)
+    if security.is_api_token(token):
+        raise ApiTokenNotAccepted()
+    return _user_of_access_token(db, settings, token)
+
+
 CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+async def _record_token_use(request: Request, token_id: int, now: datetime) -> None:
+    """Runs after the response, in its own short unit of work, so GETs stay read-only."""
+    try:
+        await run_in_unit_of_work(request, lambda db: api_tokens.record_use(db, token_id, now))
+    except SQLAlchemyError:
+        logger.warning("could not record the use of API token %s", token_id, exc_info=True)
+
+
+def require_scope(scope: Scope, *, users_too: bool = False) -> Callable[..., User]:
+    """A dependency: the owner of the calling API token, which must have `scope`.
+
+    With `users_too`, a signed-in user (access token) is let in as well.
+    """
+
+    def caller(
+        db: DbSession,
+        settings: AppSettings,
+        request: Request,
+        background: BackgroundTasks,
+        token: Bearer,
+    ) -> User:
+        token = _require_bearer(token)
+        if not security.is_api_token(token):
+            if users_too:
+                return _user_of_access_token(db, settings, token)
+            raise PermissionDenied(f"This route needs an API token with the `{scope}` scope.")
+        api_token = api_tokens.authenticate(db, token, scope)
+        now = utcnow()
+        if api_tokens.use_is_due(api_token, now):
+            background.add_task(_record_token_use, request, api_token.id, now)
+        return api_token.owner
+
+    return caller
 
 
 def require_admin(user: CurrentUser) -> User:

@@ -1,12 +1,12 @@
-"""Users and their roles, and the failed logins the throttle counts."""
+"""Users and their roles; API tokens with scopes for machines; failed logins the throttle counts."""
 
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Enum, Index, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, Enum, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.core.db_base import Base, TimestampMixin
+from app.core.db_base import Base, TimestampMixin, utcnow
 
 
 class Role(StrEnum):
@@ -30,6 +30,39 @@ class User(TimestampMixin, Base):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email} {self.role}>"
+
+
+class Scope(StrEnum):
+    """What an API token may do; a route that accepts tokens names the scope it needs."""
+
+    signals_write = "signals:write"
+    signals_read = "signals:read"
+
+    @property
+    def writes(self) -> bool:
+        return self.endswith(":write")
+
+
+class ApiToken(Base):
+    """A machine credential: only the SHA-256 of the secret is kept, the secret is shown once."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The start of the secret, so people can tell their tokens apart in lists.
+    prefix: Mapped[str] = mapped_column(String(16))
+    scopes: Mapped[list[str]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    owner: Mapped[User] = relationship(lazy="raise")
+
+    def __repr__(self) -> str:
+        return f"<ApiToken {self.id} {self.name} {self.prefix}...>"
 
 
 class LoginFailure(Base):

@@ -1,15 +1,19 @@
-"""Login, self, registration and user administration."""
+"""Login, self, registration, user administration and API tokens."""
 
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Form, status
+from fastapi import APIRouter, Form, Request, status
 
-from app.auth import service
+from app.auth import api_tokens, service
 from app.auth.dependencies import AdminUser, ClientAddress, CurrentUser
-from app.auth.models import User
+from app.auth.models import ApiToken, User
 from app.auth.schemas import (
     AccessToken,
+    ApiTokenCreate,
+    ApiTokenCreated,
+    ApiTokenPage,
+    ApiTokenRead,
     LoginForm,
     UserCreate,
     UserPage,
@@ -22,9 +26,10 @@ from app.common.error_handlers import errors
 from app.common.errors import InvalidCredentials, PermissionDenied
 from app.common.params import Cursor, Limit, id_path
 from app.core.db_base import utcnow
-from app.core.dependencies import AppDatabase, AppSettings, DbSession
+from app.core.dependencies import AppSettings, DbSession, run_in_unit_of_work
 
 UserId = Annotated[int, id_path("user")]
+TokenId = Annotated[int, id_path("API token")]
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 
@@ -32,9 +37,9 @@ router = APIRouter(prefix="/api/auth", tags=["auth"])
 @router.post(
     "/login", summary="Log in", response_model=AccessToken, responses=errors(401, 422, 429)
 )
-def login(
+async def login(
     form: Annotated[LoginForm, Form()],
-    database: AppDatabase,
+    request: Request,
     settings: AppSettings,
     client: ClientAddress,
 ) -> AccessToken:
@@ -44,10 +49,13 @@ def login(
     counted in its own unit of work, committed before the 401 goes out.
     """
     limits = LoginLimits.from_settings(settings)
-    with database.unit_of_work() as db:
-        user = service.login(
-            db, form.username, form.password, client=client, limits=limits, now=utcnow()
-        )
+    now = utcnow()
+    user = await run_in_unit_of_work(
+        request,
+        lambda db: service.login(
+            db, form.username, form.password, client=client, limits=limits, now=now
+        ),
+    )
     if user is None:
         raise InvalidCredentials()
     ttl = timedelta(minutes=settings.ACCESS_TOKEN_EXPIRE_MINUTES)
@@ -116,3 +124,42 @@ def read_user(user_id: UserId, _: AdminUser, db: DbSession) -> User:
 def update_user(user_id: UserId, data: UserUpdate, _: AdminUser, db: DbSession) -> User:
     """Rename, change the role of, deactivate or reactivate a user (admin only)."""
     return service.update(db, service.get(db, user_id), data)
+
+
+@router.post(
+    "/tokens",
+    response_model=ApiTokenCreated,
+    status_code=status.HTTP_201_CREATED,
+    responses=errors(401, 403, 422),
+)
+def create_token(data: ApiTokenCreate, admin: AdminUser, db: DbSession) -> ApiTokenCreated:
+    """Create an API token for a machine (admin only); the secret is in this response only."""
+    token, secret = api_tokens.create(db, data, default_owner=admin)
+    return ApiTokenCreated(**ApiTokenRead.model_validate(token).model_dump(), token=secret)
+
+
+@router.get("/tokens", response_model=ApiTokenPage, responses=errors(401, 403, 422))
+def list_tokens(
+    _: AdminUser, db: DbSession, limit: Limit = 50, cursor: Cursor = None
+) -> ApiTokenPage:
+    """All API tokens, revoked ones too, oldest first (admin only); never their secrets."""
+    tokens, next_cursor = api_tokens.list_page(db, limit=limit, cursor=cursor)
+    return ApiTokenPage(
+        items=[ApiTokenRead.model_validate(t) for t in tokens], next_cursor=next_cursor
+    )
+
+
+@router.get("/tokens/{token_id}", response_model=ApiTokenRead, responses=errors(401, 403, 404))
+def read_token(token_id: TokenId, _: AdminUser, db: DbSession) -> ApiToken:
+    """One API token (admin only)."""
+    return api_tokens.get(db, token_id)
+
+
+@router.delete(
+    "/tokens/{token_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=errors(401, 403, 404),
+)
+def revoke_token(token_id: TokenId, _: AdminUser, db: DbSession) -> None:
+    """Revoke an API token (admin only): it stops working at once. Revoking twice is fine."""
+    api_tokens.revoke(db, api_tokens.get(db, token_id))

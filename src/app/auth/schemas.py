@@ -5,8 +5,9 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
-from app.auth.models import Role
+from app.auth.models import Role, Scope
 from app.common.pagination import Page
+from app.common.params import MAX_ID
 from app.common.schemas import ORMModel
 from app.common.validation import InputModel
 
@@ -79,3 +80,50 @@ class AccessToken(BaseModel):
     access_token: str = Field(examples=["eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9..."])
     token_type: Literal["bearer"] = "bearer"  # noqa: S105
     expires_in: int = Field(description="Seconds until the token expires.", examples=[1800])
+
+
+def _unique_scopes(scopes: list[Scope]) -> list[Scope]:
+    return sorted(set(scopes))
+
+
+class ApiTokenCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
+        Field(description="What the token is for.", examples=["alertmanager-prod"]),
+    ]
+    scopes: Annotated[
+        list[Scope],
+        Field(min_length=1, max_length=len(Scope), examples=[["signals:write"]]),
+        AfterValidator(_unique_scopes),
+    ]
+    owner_id: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_ID,
+        description="The user the token acts as (reporter of what it opens); defaults to you.",
+        examples=[3],
+    )
+
+
+class ApiTokenRead(ORMModel):
+    id: int
+    name: str
+    owner: UserSummary
+    scopes: list[str] = Field(examples=[["signals:write"]])
+    prefix: str = Field(description="The token's first characters.", examples=["fa_Xk3v9Qa"])
+    created_at: datetime
+    last_used_at: datetime | None = Field(description="Recorded at most once a minute.")
+    revoked_at: datetime | None
+
+
+class ApiTokenCreated(ApiTokenRead):
+    token: str = Field(
+        description="The secret: shown only in this response; send it as `Bearer` credentials.",
+        examples=["fa_Xk3v9QaL0cR2m7PzT8bWd1yHn4sJeU6oGq5iVfA-Zc"],
+    )
+
+
+ApiTokenPage = Page[ApiTokenRead]

@@ -1,13 +1,18 @@
 """Request-scoped dependencies every domain uses: settings and the request's unit of work."""
 
-from collections.abc import Iterator
-from typing import Annotated
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, nullcontext
+from typing import Annotated, TypeVar
 
+import anyio
 from fastapi import Depends, Request
+from fastapi.concurrency import contextmanager_in_threadpool, run_in_threadpool
 from sqlalchemy.orm import Session
 
 from app.core.config import Settings
 from app.core.db import Database
+
+T = TypeVar("T")
 
 _READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -17,22 +22,47 @@ def get_settings_dep(request: Request) -> Settings:
     return settings
 
 
-def get_database(request: Request) -> Database:
-    """The app's database, for the rare route that needs its own units of work (login)."""
+def write_turn(request: Request, *, write: bool) -> AbstractAsyncContextManager[object]:
+    """Wait here, on the event loop, for this process's turn to write to SQLite.
+
+    `Database` lets one SQLite writer in at a time. A writer waiting for that lock inside a
+    worker thread holds the thread while it waits; with as many waiting writers as threads, the
+    writer holding the lock has no thread left to finish in, and every request hangs.
+    """
     database: Database = request.app.state.database
-    return database
+    if write and database.is_sqlite:
+        turn: anyio.Lock = request.app.state.sqlite_write_turn
+        return turn
+    return nullcontext()
 
 
-def get_db(request: Request) -> Iterator[Session]:
+async def get_db(request: Request) -> AsyncIterator[Session]:
     """The request's unit of work: committed before the response is sent, or rolled back.
 
     Used with `scope="function"`, so a failed commit becomes an error response, never a 2xx.
     """
     database: Database = request.app.state.database
-    with database.unit_of_work(write=request.method not in _READ_ONLY_METHODS) as session:
+    write = request.method not in _READ_ONLY_METHODS
+    async with (
+        write_turn(request, write=write),
+        contextmanager_in_threadpool(database.unit_of_work(write=write)) as session,
+    ):
         yield session
+
+
+async def run_in_unit_of_work(request: Request, work: Callable[[Session], T]) -> T:
+    """Run `work` in a write unit of work of its own, committed when it returns: from a task
+    after the response, or in a route whose work must be kept even when it answers an error
+    (a failed login is counted, then 401)."""
+    database: Database = request.app.state.database
+
+    def run() -> T:
+        with database.unit_of_work() as session:
+            return work(session)
+
+    async with write_turn(request, write=True):
+        return await run_in_threadpool(run)
 
 
 DbSession = Annotated[Session, Depends(get_db, scope="function")]
 AppSettings = Annotated[Settings, Depends(get_settings_dep)]
-AppDatabase = Annotated[Database, Depends(get_database)]

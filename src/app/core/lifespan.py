@@ -1,9 +1,12 @@
-"""Start-up and shut-down of the API process."""
+"""Start-up and shut-down of the API process: check the database, then start the background
+services the app registered on `app.state.background` (stopped in reverse order)."""
 
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Protocol
 
+import anyio
 from anyio import to_thread
 from fastapi import FastAPI
 from sqlalchemy import text
@@ -14,19 +17,32 @@ from app.core.db import Database
 logger = logging.getLogger(__name__)
 
 
+class BackgroundService(Protocol):
+    """Something that runs beside request handling (the plugin dispatcher, for one)."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     database: Database = app.state.database
+    services: list[BackgroundService] = getattr(app.state, "background", [])
     # A small pool: many threads fighting over the GIL serve fewer requests, not more.
     to_thread.current_default_thread_limiter().total_tokens = settings.THREADPOOL_SIZE
+    # SQLite writers queue here, on the event loop, never in a worker thread (see get_db).
+    app.state.sqlite_write_turn = anyio.Lock()
     with database.unit_of_work(write=False) as session:
         session.execute(text("SELECT 1"))
-    logger.info(
-        "started: environment=%s database=%s", settings.ENVIRONMENT, database.bind.dialect.name
-    )
-    try:
+    async with AsyncExitStack() as stack:
+        stack.callback(database.dispose)
+        for service in services:
+            await service.start()
+            stack.push_async_callback(service.stop)
+        logger.info(
+            "started: environment=%s database=%s", settings.ENVIRONMENT, database.bind.dialect.name
+        )
         yield
-    finally:
-        database.dispose()
-        logger.info("stopped")
+    logger.info("stopped")

@@ -7,7 +7,7 @@ page 1 costs. The cursor carries the sort it was made for; using it with another
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import ColumnElement, select, tuple_
+from sqlalchemy import ColumnElement, exists, select, tuple_
 from sqlalchemy.orm import Session, selectinload
 
 from app.auth.models import User
@@ -15,7 +15,7 @@ from app.common.errors import InvalidInput
 from app.common.pagination import decode_cursor, encode_cursor
 from app.common.validation import CleanText, InputModel, RowId, Timestamp
 from app.incident.models import Incident, IncidentTag, Severity, Status
-from app.incident.permissions import incidents_of, visible_to
+from app.incident.permissions import takes_part, visible_to
 from app.incident.schemas import IncidentFilters, SortField, SortOrder
 
 SORT_COLUMNS: dict[SortField, Any] = {
@@ -62,10 +62,12 @@ def filter_clauses(filters: IncidentFilters, user: User) -> list[ColumnElement[b
     if filters.commander_id is not None:
         clauses.append(Incident.commander_id == filters.commander_id)
     if filters.mine:
-        clauses.append(Incident.id.in_(incidents_of(user)))
+        clauses.append(takes_part(user))
     if filters.tag is not None:
-        tagged = select(IncidentTag.incident_id).where(IncidentTag.name == filters.tag)
-        clauses.append(Incident.id.in_(tagged))
+        tagged = exists().where(
+            IncidentTag.incident_id == Incident.id, IncidentTag.name == filters.tag
+        )
+        clauses.append(tagged)
     if filters.q is not None:
         clauses.append(
             Incident.title.icontains(filters.q, autoescape=True)

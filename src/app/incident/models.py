@@ -49,6 +49,7 @@ class EntryKind(StrEnum):
     participant_changed = "participant_changed"
     participant_removed = "participant_removed"
     note = "note"
+    signal = "signal"  # what the alerts did (app.signal)
 
 
 def _enum(cls: type[StrEnum]) -> Enum:

@@ -20,6 +20,7 @@ from app.incident.models import (
     Status,
 )
 from app.incident.schemas import IncidentCreate, IncidentFilters, IncidentStats, IncidentUpdate
+from app.plugins import events, outbox
 
 
 class IncidentNotFound(NotFound):
@@ -53,6 +54,7 @@ def create(db: Session, data: IncidentCreate, *, reporter: User) -> Incident:
             Participant(incident_id=incident.id, user_id=reporter.id, role=ParticipantRole.observer)
         )
     timeline.record(db, incident, reporter, EntryKind.created, text=f"Reported: {incident.title}")
+    outbox.emit(db, events.incident_created(incident, actor=reporter))
     db.flush()
     return incident
 
@@ -114,6 +116,8 @@ def update(
         db.flush()
     except StaleDataError:
         raise StaleVersion("The incident changed while you were updating it; reload it.") from None
+    status_change = [change for change in status_changes if change[0] == "status"]
+    outbox.emit(db, *events.incident_changed(incident, changes + status_change, actor=actor))
     return incident
 
 

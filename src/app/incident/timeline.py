@@ -15,6 +15,7 @@ from app.common.validation import InputModel, RowId
 from app.incident.lifecycle import Change
 from app.incident.models import EntryKind, Incident, TimelineEntry
 from app.incident.schemas import SortOrder
+from app.plugins import events, outbox
 
 
 class _TimelineCursor(InputModel):
@@ -57,6 +58,7 @@ def record(
 def add_note(db: Session, incident: Incident, actor: User, text: str) -> TimelineEntry:
     entry = record(db, incident, actor, EntryKind.note, text=text)
     db.flush()
+    outbox.emit(db, events.note_added(incident, text, note_id=entry.id, actor=actor))
     return entry
 
 
