@@ -50,7 +50,7 @@ class Process:
 def start(name: str, args: list[str], env: dict[str, str], cwd: Path) -> Process:
     log = cwd / f"{name}.log"
     with log.open("wb") as out:
-        popen = subprocess.Popen(args, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT)  # noqa: S603
+        popen = subprocess.Popen(args, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT)
     return Process(name, popen, log)
 
 
@@ -88,7 +88,7 @@ def serve(database_url: str, workdir: Path, **settings: str) -> Iterator[tuple[s
         "LOG_LEVEL": "INFO",
         **settings,
     }
-    upgrade = subprocess.run(  # noqa: S603 - our own CLI
+    upgrade = subprocess.run(
         [*CLI, "db", "upgrade"], env=env, cwd=workdir, capture_output=True, text=True
     )
     assert upgrade.returncode == 0, upgrade.stderr
