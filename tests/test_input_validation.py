@@ -12,7 +12,7 @@ from app.auth.models import User
 from app.auth.schemas import UserCreate
 from app.incident.models import Incident, IncidentTag
 from app.incident.schemas import IncidentCreate, IncidentUpdate
-from tests.factories import assert_error, create_incident
+from tests.factories import alert, assert_error, create_incident, notification
 
 JSON = {"Content-Type": "application/json"}
 
@@ -140,3 +140,52 @@ def test_login_fields_have_length_limits(client: TestClient, member: User) -> No
     assert_error(client.post("/api/auth/login", data=too_long_email), 422)
     too_long_password = {"username": member.email, "password": "x" * 129}
     assert_error(client.post("/api/auth/login", data=too_long_password), 422)
+
+
+@pytest.mark.parametrize("text", ["nul \x00 inside", "\x00"])
+def test_nul_characters_are_422_on_the_signal_token_and_plugin_routes(
+    client: TestClient, admin_headers: dict[str, str], signal_headers: dict[str, str], text: str
+) -> None:
+    hook = "/api/signals/alertmanager"
+    for response in [
+        client.post(hook, json=notification(alert(summary=text)), headers=signal_headers),
+        client.post(hook, json=notification(alert(), groupKey=text), headers=signal_headers),
+        client.post(hook, json=notification(alert(**{"team": text})), headers=signal_headers),
+        client.get("/api/signals", params={"alertname": text}, headers=admin_headers),
+        client.post(
+            "/api/auth/tokens",
+            json={"name": text, "scopes": ["signals:read"]},
+            headers=admin_headers,
+        ),
+        client.get("/api/events", params={"plugin": text}, headers=admin_headers),
+        client.post("/api/events/1/retry", params={"plugin": text}, headers=admin_headers),
+    ]:
+        assert_error(response, 422, "validation_error")
+
+
+def test_unpaired_surrogates_in_a_webhook_are_422_not_500(
+    client: TestClient, signal_headers: dict[str, str]
+) -> None:
+    body = json.dumps(notification(alert(summary="@@"))).replace("@@", "\\ud800").encode()
+    response = client.post(
+        "/api/signals/alertmanager", content=body, headers={**signal_headers, **JSON}
+    )
+    assert_error(response, 422, "validation_error")
+
+
+@pytest.mark.parametrize("when", [0, "1700000000", "9999-12-31T23:00:00-02:00"])
+def test_webhook_times_must_be_iso_8601_and_in_range(
+    client: TestClient, signal_headers: dict[str, str], when: object
+) -> None:
+    body = notification(alert())
+    body["alerts"][0]["startsAt"] = when
+    response = client.post("/api/signals/alertmanager", json=body, headers=signal_headers)
+    assert_error(response, 422)
+
+
+@pytest.mark.parametrize("url", ["/api/auth/tokens", "/api/events", "/api/signals"])
+def test_crafted_token_event_and_signal_cursors_are_422(
+    client: TestClient, admin_headers: dict[str, str], url: str
+) -> None:
+    response = client.get(url, params={"cursor": _cursor([2**70])}, headers=admin_headers)
+    assert_error(response, 422)

@@ -4,6 +4,7 @@ from fastapi import FastAPI
 
 from app import __version__
 from app.auth.router import router as auth_router
+from app.auth.router import tokens_router
 from app.common import openapi
 from app.common.error_handlers import install_error_handlers
 from app.core.body_limit import BodySizeLimitMiddleware
@@ -25,8 +26,25 @@ TAGS = [
     {"name": "health", "description": "Probes for load balancers and orchestrators."},
     {"name": "auth", "description": "Log in, your own account, and user administration."},
     {
+        "name": "tokens",
+        "description": "API tokens with scopes, for machines such as Alertmanager (admin only).",
+    },
+    {
         "name": "incidents",
-        "description": "Report, run and close incidents, with their participants and timeline.",
+        "description": "Report, run and close incidents, with their participants, timeline and "
+        "alerts.",
+    },
+    {
+        "name": "signals",
+        "description": "Alerts in: Alertmanager's webhook, and the alerts it sent.",
+    },
+    {
+        "name": "plugins",
+        "description": "The installed plugins that react to incidents (admin only).",
+    },
+    {
+        "name": "events",
+        "description": "Outbox events and their delivery to plugins; retry failures (admin only).",
     },
 ]
 
@@ -70,6 +88,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.add_middleware(RequestLogMiddleware)
     app.include_router(health_router)
     app.include_router(auth_router)
+    app.include_router(tokens_router)
     app.include_router(incident_router)
     app.include_router(plugins_router)
     app.include_router(incident_signals_router)

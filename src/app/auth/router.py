@@ -32,6 +32,7 @@ UserId = Annotated[int, id_path("user")]
 TokenId = Annotated[int, id_path("API token")]
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
+tokens_router = APIRouter(prefix="/api/auth/tokens", tags=["tokens"])
 
 
 @router.post(
@@ -126,8 +127,9 @@ def update_user(user_id: UserId, data: UserUpdate, _: AdminUser, db: DbSession) 
     return service.update(db, service.get(db, user_id), data)
 
 
-@router.post(
-    "/tokens",
+@tokens_router.post(
+    "",
+    summary="Create an API token",
     response_model=ApiTokenCreated,
     status_code=status.HTTP_201_CREATED,
     responses=errors(401, 403, 422),
@@ -138,7 +140,9 @@ def create_token(data: ApiTokenCreate, admin: AdminUser, db: DbSession) -> ApiTo
     return ApiTokenCreated(**ApiTokenRead.model_validate(token).model_dump(), token=secret)
 
 
-@router.get("/tokens", response_model=ApiTokenPage, responses=errors(401, 403, 422))
+@tokens_router.get(
+    "", summary="List API tokens", response_model=ApiTokenPage, responses=errors(401, 403, 422)
+)
 def list_tokens(
     _: AdminUser, db: DbSession, limit: Limit = 50, cursor: Cursor = None
 ) -> ApiTokenPage:
@@ -149,14 +153,20 @@ def list_tokens(
     )
 
 
-@router.get("/tokens/{token_id}", response_model=ApiTokenRead, responses=errors(401, 403, 404))
+@tokens_router.get(
+    "/{token_id}",
+    summary="Read an API token",
+    response_model=ApiTokenRead,
+    responses=errors(401, 403, 404),
+)
 def read_token(token_id: TokenId, _: AdminUser, db: DbSession) -> ApiToken:
     """One API token (admin only)."""
     return api_tokens.get(db, token_id)
 
 
-@router.delete(
-    "/tokens/{token_id}",
+@tokens_router.delete(
+    "/{token_id}",
+    summary="Revoke an API token",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=errors(401, 403, 404),
 )

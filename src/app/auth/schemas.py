@@ -86,9 +86,7 @@ def _unique_scopes(scopes: list[Scope]) -> list[Scope]:
     return sorted(set(scopes))
 
 
-class ApiTokenCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ApiTokenCreate(InputModel):
     name: Annotated[
         str,
         StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
@@ -109,14 +107,16 @@ class ApiTokenCreate(BaseModel):
 
 
 class ApiTokenRead(ORMModel):
-    id: int
-    name: str
+    id: int = Field(examples=[5])
+    name: str = Field(examples=["alertmanager-prod"])
     owner: UserSummary
     scopes: list[str] = Field(examples=[["signals:write"]])
     prefix: str = Field(description="The token's first characters.", examples=["fa_Xk3v9Qa"])
-    created_at: datetime
-    last_used_at: datetime | None = Field(description="Recorded at most once a minute.")
-    revoked_at: datetime | None
+    created_at: datetime = Field(examples=["2026-12-03T14:02:00Z"])
+    last_used_at: datetime | None = Field(
+        description="Recorded at most once a minute.", examples=["2026-12-03T15:40:00Z"]
+    )
+    revoked_at: datetime | None = Field(description="Null while it works.", examples=[None])
 
 
 class ApiTokenCreated(ApiTokenRead):

@@ -59,6 +59,13 @@ class InputModel(BaseModel):
         return _clean(value)
 
 
+class ExternalInputModel(InputModel):
+    """An `InputModel` for payloads another program sends (Alertmanager's webhook): fields it
+    may add in later versions are ignored, not refused; the text checks still apply."""
+
+    model_config = ConfigDict(extra="ignore")
+
+
 _ISO_DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]")
 
 
