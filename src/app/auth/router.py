@@ -78,7 +78,7 @@ def register(data: UserRegister, db: DbSession, settings: AppSettings) -> User:
     return service.create(db, UserCreate(**data.model_dump()))
 
 
-@router.get("/me", summary="Read my account", response_model=UserRead, responses=errors(401))
+@router.get("/me", summary="Read my account", response_model=UserRead, responses=errors(401, 403))
 def read_me(user: CurrentUser) -> User:
     """The user the bearer token belongs to."""
     return user

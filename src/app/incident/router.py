@@ -59,7 +59,9 @@ def create_incident(
     return _etag(response, service.create(db, data, reporter=user))
 
 
-@router.get("", summary="List incidents", response_model=IncidentPage, responses=errors(401, 422))
+@router.get(
+    "", summary="List incidents", response_model=IncidentPage, responses=errors(401, 403, 422)
+)
 def list_incidents(
     user: CurrentUser, db: DbSession, params: Annotated[IncidentListParams, Query()]
 ) -> IncidentPage:
@@ -78,7 +80,10 @@ def list_incidents(
 
 
 @router.get(
-    "/stats", summary="Count incidents", response_model=IncidentStats, responses=errors(401, 422)
+    "/stats",
+    summary="Count incidents",
+    response_model=IncidentStats,
+    responses=errors(401, 403, 422),
 )
 def incident_stats(
     user: CurrentUser, db: DbSession, params: Annotated[IncidentListParams, Query()]
@@ -91,7 +96,7 @@ def incident_stats(
     "/{incident_id}",
     summary="Read an incident",
     response_model=IncidentRead,
-    responses={200: _ETAG, **errors(401, 404, 422)},
+    responses={200: _ETAG, **errors(401, 403, 404, 422)},
 )
 def read_incident(incident: CurrentIncident, response: Response) -> Incident:
     """One incident; its `ETag` is the version to send back in `If-Match`."""
@@ -121,7 +126,7 @@ def update_incident(
     "/{incident_id}/timeline",
     summary="Read the timeline",
     response_model=TimelinePage,
-    responses=errors(401, 404, 422),
+    responses=errors(401, 403, 404, 422),
 )
 def read_timeline(
     incident: CurrentIncident, db: DbSession, params: Annotated[TimelineParams, Query()]
@@ -152,7 +157,7 @@ def add_note(
     "/{incident_id}/participants",
     summary="List participants",
     response_model=list[ParticipantRead],
-    responses=errors(401, 404, 422),
+    responses=errors(401, 403, 404, 422),
 )
 def list_participants(incident: CurrentIncident, db: DbSession) -> list[Participant]:
     """The people working the incident, in the order they joined."""
