@@ -15,7 +15,7 @@ from app.core.body_limit import BodySizeLimitMiddleware
 from app.core.db import Database
 from app.main import create_app
 from tests.conftest import make_settings
-from tests.factories import assert_error
+from tests.factories import alert, assert_error, notification
 
 LIMIT = 2048
 
@@ -95,3 +95,24 @@ def test_streamed_chunks_stop_being_read_once_past_the_limit() -> None:
     assert len(reads) == 3  # 1000, 2000, 3000 > 2048: stop
     assert sent[0]["status"] == 413
     assert json.loads(sent[1]["body"])["error"]["code"] == "payload_too_large"
+
+
+def test_the_webhook_has_its_own_limit_not_the_global_one(
+    client: TestClient, signal_headers: dict[str, str]
+) -> None:
+    """Alertmanager batches alerts: its body may pass MAX_BODY_BYTES, up to its own limit."""
+    body = notification(alert(summary="x" * (LIMIT * 2)))
+    response = client.post("/api/signals/alertmanager", json=body, headers=signal_headers)
+    assert response.status_code == 200, response.text
+
+
+def test_the_longest_matching_prefix_sets_the_limit() -> None:
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        raise AssertionError("not called")
+
+    middleware = BodySizeLimitMiddleware(
+        app, max_body_bytes=100, path_limits={"/api/": 200, "/api/signals/": 300}
+    )
+    assert middleware.limit_for("/healthz") == 100
+    assert middleware.limit_for("/api/incidents") == 200
+    assert middleware.limit_for("/api/signals/alertmanager") == 300
