@@ -3,7 +3,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTHON ?= python3
 
-.PHONY: install run test lint format clean
+.PHONY: install run test fuzz lint format clean
 
 install: $(VENV)/.installed
 
@@ -20,6 +20,11 @@ run: install  ## migrate the database and start the dev server on http://127.0.0
 test: install lint  ## lint, type-check, then the test suite (PostgreSQL too if TEST_DATABASE_URL is set)
 	scripts/install-test-deps.sh
 	$(BIN)/pytest
+
+fuzz: install  ## a deeper fuzzing run with a new seed (FUZZ_SEED=N repeats one, FUZZ_EXAMPLES=N)
+	@seed=$${FUZZ_SEED:-$$(date +%s)}; examples=$${FUZZ_EXAMPLES:-300}; \
+	echo "fuzzing with FUZZ_SEED=$$seed FUZZ_EXAMPLES=$$examples"; \
+	FUZZ_SEED=$$seed FUZZ_EXAMPLES=$$examples FUZZ_COVERAGE=all $(BIN)/pytest tests/test_fuzzing.py
 
 lint: install
 	$(BIN)/ruff check src tests alembic bench examples

@@ -31,6 +31,8 @@ def migrated() -> None:
         ["dev"],
         ["serve"],
         ["openapi"],
+        ["openapi", "print"],
+        ["openapi", "export"],
         ["db"],
         ["db", "upgrade"],
         ["db", "downgrade"],
@@ -135,11 +137,11 @@ def test_user_commands_reject_bad_arguments() -> None:
 
 @pytest.mark.usefixtures("cli_env")
 def test_openapi_prints_and_writes_the_spec(tmp_path: Path) -> None:
-    code, output = run("openapi")
+    code, output = run("openapi", "print")
     assert code == 0
     assert json.loads(output)["info"]["title"] == "fastapi-app"
     target = tmp_path / "spec.json"
-    assert run("openapi", "--output", str(target))[0] == 0
+    assert run("openapi", "export", "--output", str(target))[0] == 0
     assert "/api/incidents" in json.loads(target.read_text())["paths"]
 
 

@@ -4,7 +4,6 @@ plugins and their events, the OpenAPI document.
 Heavy modules are imported inside commands, so `--help` stays fast.
 """
 
-import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,6 +25,10 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database migrations (Alembic).", no_args_is_help=True)
 user_app = typer.Typer(help="User accounts.", no_args_is_help=True)
+openapi_app = typer.Typer(
+    help="The OpenAPI document: the API's contract, committed as openapi.json.",
+    no_args_is_help=True,
+)
 plugins_app = typer.Typer(help="Installed plugins.", no_args_is_help=True)
 events_app = typer.Typer(help="Outbox events and their delivery to plugins.", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens for machines (e.g. Alertmanager).", no_args_is_help=True)
@@ -34,6 +37,7 @@ app.add_typer(user_app, name="user")
 app.add_typer(plugins_app, name="plugins")
 app.add_typer(events_app, name="events")
 app.add_typer(token_app, name="token")
+app.add_typer(openapi_app, name="openapi")
 
 
 class RoleName(StrEnum):
@@ -138,21 +142,45 @@ def worker(
     run_worker(settings, concurrency=concurrency)
 
 
-@app.command()
-def openapi(
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")
-    ] = None,
-) -> None:
-    """Print the OpenAPI document of the API."""
+# --- openapi ----------------------------------------------------------------------------------
+
+
+def _openapi_document() -> str:
+    from app.common.openapi import render
     from app.main import create_app
 
-    document = json.dumps(create_app(_settings()).openapi(), indent=2, sort_keys=True) + "\n"
-    if output is None:
-        sys.stdout.write(document)
-    else:
-        output.write_text(document)
-        typer.echo(f"wrote {output}")
+    return render(create_app(_settings()))
+
+
+@openapi_app.command("print")
+def openapi_print() -> None:
+    """Print the OpenAPI document of the API."""
+    sys.stdout.write(_openapi_document())
+
+
+@openapi_app.command("export")
+def openapi_export(
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write here instead of the committed openapi.json."),
+    ] = None,
+    check: Annotated[
+        bool, typer.Option("--check", help="Write nothing; exit 1 if the file is out of date.")
+    ] = False,
+) -> None:
+    """Write the OpenAPI document to openapi.json in the repository (commit and review the diff)."""
+    from app.common.openapi import SPEC_PATH
+
+    target = output or SPEC_PATH
+    document = _openapi_document()
+    current = target.read_text(encoding="utf-8") if target.exists() else None
+    if check:
+        if current != document:
+            _fail(f"{target} is out of date: run `fastapi-app openapi export` and commit it")
+        typer.echo(f"{target} is up to date")
+        return
+    target.write_text(document, encoding="utf-8")
+    typer.echo(f"wrote {target}" + (" (unchanged)" if current == document else ""))
 
 
 # --- db ---------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """The registry of every domain's models: import this to see the whole schema (Alembic does)."""
 
-from app.auth.models import ApiToken, User
+from app.auth.models import ApiToken, LoginFailure, User
 from app.core.db_base import Base
 from app.incident.models import Incident
 from app.plugins.models import OutboxEvent, PluginDelivery
@@ -12,6 +12,7 @@ __all__ = [
     "ApiToken",
     "Base",
     "Incident",
+    "LoginFailure",
     "OutboxEvent",
     "PluginDelivery",
     "User",

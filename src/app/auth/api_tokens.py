@@ -11,11 +11,12 @@ from app.auth.models import ApiToken, Role, Scope, User
 from app.auth.schemas import ApiTokenCreate
 from app.common.errors import InvalidInput, NotAuthenticated, NotFound, PermissionDenied
 from app.common.pagination import decode_cursor, encode_cursor
+from app.common.validation import RowId
 from app.core.db_base import utcnow
 
 # last_used_at is a hint for people, not an audit log: one write a minute per token is enough.
 USE_RECORDING_INTERVAL = timedelta(minutes=1)
-_TOKEN_KEY = TypeAdapter(tuple[int])
+_TOKEN_KEY = TypeAdapter(tuple[RowId])
 
 
 class ApiTokenNotFound(NotFound):

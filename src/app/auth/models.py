@@ -1,9 +1,9 @@
-"""Users and their roles; API tokens with scopes for machines."""
+"""Users and their roles; API tokens with scopes for machines; failed logins the throttle counts."""
 
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Enum, ForeignKey, String
+from sqlalchemy import JSON, Enum, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db_base import Base, TimestampMixin, utcnow
@@ -63,3 +63,18 @@ class ApiToken(Base):
 
     def __repr__(self) -> str:
         return f"<ApiToken {self.id} {self.name} {self.prefix}...>"
+
+
+class LoginFailure(Base):
+    """One failed login, kept for the throttle's window (see `auth.throttle`).
+
+    `key` is a SHA-256 of "account:<email>" or "client:<address>": fixed length whatever was
+    typed, and no log of who failed to log in.
+    """
+
+    __tablename__ = "login_failures"
+    __table_args__ = (Index("ix_login_failures_key_failed_at", "key", "failed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64))
+    failed_at: Mapped[datetime] = mapped_column(index=True)

@@ -3,11 +3,10 @@
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
-from fastapi.security import OAuth2PasswordRequestForm
+from fastapi import APIRouter, Form, Request, status
 
 from app.auth import api_tokens, service
-from app.auth.dependencies import AdminUser, CurrentUser
+from app.auth.dependencies import AdminUser, ClientAddress, CurrentUser
 from app.auth.models import ApiToken, User
 from app.auth.schemas import (
     AccessToken,
@@ -15,29 +14,51 @@ from app.auth.schemas import (
     ApiTokenCreated,
     ApiTokenPage,
     ApiTokenRead,
+    LoginForm,
     UserCreate,
     UserPage,
     UserRead,
     UserRegister,
     UserUpdate,
 )
+from app.auth.throttle import LoginLimits
 from app.common.error_handlers import errors
-from app.common.errors import PermissionDenied
+from app.common.errors import InvalidCredentials, PermissionDenied
 from app.common.params import Cursor, Limit, id_path
-from app.core.dependencies import AppSettings, DbSession
+from app.core.db_base import utcnow
+from app.core.dependencies import AppSettings, DbSession, run_in_unit_of_work
 
 UserId = Annotated[int, id_path("user")]
 TokenId = Annotated[int, id_path("API token")]
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
+tokens_router = APIRouter(prefix="/api/auth/tokens", tags=["tokens"])
 
 
-@router.post("/login", response_model=AccessToken, responses=errors(401, 422))
-def login(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()], db: DbSession, settings: AppSettings
+@router.post(
+    "/login", summary="Log in", response_model=AccessToken, responses=errors(401, 422, 429)
+)
+async def login(
+    form: Annotated[LoginForm, Form()],
+    request: Request,
+    settings: AppSettings,
+    client: ClientAddress,
 ) -> AccessToken:
-    """Exchange email (`username`) and password for a short-lived bearer token."""
-    user = service.authenticate(db, form.username, form.password)
+    """Exchange email (`username`) and password for a short-lived bearer token.
+
+    Repeated failures for one account or from one client are throttled with 429. A failure is
+    counted in its own unit of work, committed before the 401 goes out.
+    """
+    limits = LoginLimits.from_settings(settings)
+    now = utcnow()
+    user = await run_in_unit_of_work(
+        request,
+        lambda db: service.login(
+            db, form.username, form.password, client=client, limits=limits, now=now
+        ),
+    )
+    if user is None:
+        raise InvalidCredentials()
     ttl = timedelta(minutes=settings.ACCESS_TOKEN_EXPIRE_MINUTES)
     token = service.issue_access_token(user, key=settings.signing_key, ttl=ttl)
     return AccessToken(access_token=token, expires_in=int(ttl.total_seconds()))
@@ -45,6 +66,7 @@ def login(
 
 @router.post(
     "/register",
+    summary="Sign up",
     response_model=UserRead,
     status_code=status.HTTP_201_CREATED,
     responses=errors(403, 409, 422),
@@ -56,13 +78,15 @@ def register(data: UserRegister, db: DbSession, settings: AppSettings) -> User:
     return service.create(db, UserCreate(**data.model_dump()))
 
 
-@router.get("/me", response_model=UserRead, responses=errors(401))
+@router.get("/me", summary="Read my account", response_model=UserRead, responses=errors(401, 403))
 def read_me(user: CurrentUser) -> User:
     """The user the bearer token belongs to."""
     return user
 
 
-@router.get("/users", response_model=UserPage, responses=errors(401, 403, 422))
+@router.get(
+    "/users", summary="List users", response_model=UserPage, responses=errors(401, 403, 422)
+)
 def list_users(_: AdminUser, db: DbSession, limit: Limit = 50, cursor: Cursor = None) -> UserPage:
     """All users, oldest first (admin only)."""
     users, next_cursor = service.list_page(db, limit=limit, cursor=cursor)
@@ -71,6 +95,7 @@ def list_users(_: AdminUser, db: DbSession, limit: Limit = 50, cursor: Cursor = 
 
 @router.post(
     "/users",
+    summary="Create a user",
     response_model=UserRead,
     status_code=status.HTTP_201_CREATED,
     responses=errors(401, 403, 409, 422),
@@ -80,22 +105,31 @@ def create_user(data: UserCreate, _: AdminUser, db: DbSession) -> User:
     return service.create(db, data)
 
 
-@router.get("/users/{user_id}", response_model=UserRead, responses=errors(401, 403, 404))
+@router.get(
+    "/users/{user_id}",
+    summary="Read a user",
+    response_model=UserRead,
+    responses=errors(401, 403, 404),
+)
 def read_user(user_id: UserId, _: AdminUser, db: DbSession) -> User:
     """One user (admin only)."""
     return service.get(db, user_id)
 
 
 @router.patch(
-    "/users/{user_id}", response_model=UserRead, responses=errors(401, 403, 404, 409, 422)
+    "/users/{user_id}",
+    summary="Update a user",
+    response_model=UserRead,
+    responses=errors(401, 403, 404, 409, 422),
 )
 def update_user(user_id: UserId, data: UserUpdate, _: AdminUser, db: DbSession) -> User:
     """Rename, change the role of, deactivate or reactivate a user (admin only)."""
     return service.update(db, service.get(db, user_id), data)
 
 
-@router.post(
-    "/tokens",
+@tokens_router.post(
+    "",
+    summary="Create an API token",
     response_model=ApiTokenCreated,
     status_code=status.HTTP_201_CREATED,
     responses=errors(401, 403, 422),
@@ -106,7 +140,9 @@ def create_token(data: ApiTokenCreate, admin: AdminUser, db: DbSession) -> ApiTo
     return ApiTokenCreated(**ApiTokenRead.model_validate(token).model_dump(), token=secret)
 
 
-@router.get("/tokens", response_model=ApiTokenPage, responses=errors(401, 403, 422))
+@tokens_router.get(
+    "", summary="List API tokens", response_model=ApiTokenPage, responses=errors(401, 403, 422)
+)
 def list_tokens(
     _: AdminUser, db: DbSession, limit: Limit = 50, cursor: Cursor = None
 ) -> ApiTokenPage:
@@ -117,14 +153,20 @@ def list_tokens(
     )
 
 
-@router.get("/tokens/{token_id}", response_model=ApiTokenRead, responses=errors(401, 403, 404))
+@tokens_router.get(
+    "/{token_id}",
+    summary="Read an API token",
+    response_model=ApiTokenRead,
+    responses=errors(401, 403, 404),
+)
 def read_token(token_id: TokenId, _: AdminUser, db: DbSession) -> ApiToken:
     """One API token (admin only)."""
     return api_tokens.get(db, token_id)
 
 
-@router.delete(
-    "/tokens/{token_id}",
+@tokens_router.delete(
+    "/{token_id}",
+    summary="Revoke an API token",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=errors(401, 403, 404),
 )

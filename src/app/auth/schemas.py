@@ -9,6 +9,7 @@ from app.auth.models import Role, Scope
 from app.common.pagination import Page
 from app.common.params import MAX_ID
 from app.common.schemas import ORMModel
+from app.common.validation import InputModel
 
 Email = Annotated[EmailStr, AfterValidator(str.lower), Field(examples=["ada@example.com"])]
 FullName = Annotated[
@@ -17,12 +18,27 @@ FullName = Annotated[
     Field(examples=["Ada Lovelace"]),
 ]
 # The upper bound keeps argon2 hashing from being used to burn server CPU.
-Password = Annotated[str, Field(min_length=8, max_length=128, examples=["correct horse battery"])]
+PASSWORD_MIN, PASSWORD_MAX = 8, 128
+Password = Annotated[
+    str,
+    Field(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX, examples=["correct horse battery"]),
+]
 
 
-class UserRegister(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class LoginForm(InputModel):
+    """The OAuth2 password form; other OAuth2 fields (scope, client_id) are accepted and ignored."""
 
+    model_config = ConfigDict(extra="ignore")
+
+    username: str = Field(
+        min_length=1, max_length=320, description="Your email.", examples=["ada@example.com"]
+    )
+    # Any length up to the cap: a password set under older rules must still be able to log in.
+    password: str = Field(min_length=1, max_length=PASSWORD_MAX, examples=["correct horse battery"])
+    grant_type: Literal["password"] | None = Field(default=None, description="OAuth2 grant type.")
+
+
+class UserRegister(InputModel):
     email: Email
     full_name: FullName
     password: Password
@@ -32,33 +48,32 @@ class UserCreate(UserRegister):
     role: Role = Role.member
 
 
-class UserUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class UserUpdate(InputModel):
     full_name: FullName | None = None
     role: Role | None = None
-    is_active: bool | None = None
+    is_active: bool | None = Field(default=None, examples=[False])
 
 
 class UserRead(ORMModel):
-    id: int
-    email: str
-    full_name: str
+    id: int = Field(examples=[7])
+    email: str = Field(examples=["ada@example.com"])
+    full_name: str = Field(examples=["Ada Lovelace"])
     role: Role
-    is_active: bool
-    created_at: datetime
-    updated_at: datetime
+    is_active: bool = Field(examples=[True])
+    created_at: datetime = Field(examples=["2026-12-03T14:02:00Z"])
+    updated_at: datetime = Field(examples=["2026-12-03T14:02:00Z"])
 
 
-UserPage = Page[UserRead]
+class UserPage(Page[UserRead]):
+    """One page of users."""
 
 
 class UserSummary(ORMModel):
     """A user as other users see them."""
 
-    id: int
-    email: str
-    full_name: str
+    id: int = Field(examples=[7])
+    email: str = Field(examples=["ada@example.com"])
+    full_name: str = Field(examples=["Ada Lovelace"])
 
 
 class AccessToken(BaseModel):
@@ -71,9 +86,7 @@ def _unique_scopes(scopes: list[Scope]) -> list[Scope]:
     return sorted(set(scopes))
 
 
-class ApiTokenCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ApiTokenCreate(InputModel):
     name: Annotated[
         str,
         StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
@@ -94,14 +107,16 @@ class ApiTokenCreate(BaseModel):
 
 
 class ApiTokenRead(ORMModel):
-    id: int
-    name: str
+    id: int = Field(examples=[5])
+    name: str = Field(examples=["alertmanager-prod"])
     owner: UserSummary
     scopes: list[str] = Field(examples=[["signals:write"]])
     prefix: str = Field(description="The token's first characters.", examples=["fa_Xk3v9Qa"])
-    created_at: datetime
-    last_used_at: datetime | None = Field(description="Recorded at most once a minute.")
-    revoked_at: datetime | None
+    created_at: datetime = Field(examples=["2026-12-03T14:02:00Z"])
+    last_used_at: datetime | None = Field(
+        description="Recorded at most once a minute.", examples=["2026-12-03T15:40:00Z"]
+    )
+    revoked_at: datetime | None = Field(description="Null while it works.", examples=[None])
 
 
 class ApiTokenCreated(ApiTokenRead):

@@ -1,19 +1,20 @@
 """Users: creation, lookup, authentication and administration."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from pydantic import TypeAdapter
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.auth import security
+from app.auth import security, throttle
 from app.auth.models import Role, User
 from app.auth.schemas import UserCreate, UserUpdate
 from app.common.errors import Conflict, InvalidCredentials, NotFound
 from app.common.pagination import decode_cursor, encode_cursor
+from app.common.validation import RowId
 
-_USER_KEY = TypeAdapter(tuple[int])
+_USER_KEY = TypeAdapter(tuple[RowId])
 
 
 class LastAdmin(Conflict):
@@ -68,6 +69,29 @@ def authenticate(db: Session, email: str, password: str) -> User:
     password_ok = security.verify_password(password, user.hashed_password if user else None)
     if user is None or not password_ok or not user.is_active:
         raise InvalidCredentials()
+    return user
+
+
+def login(
+    db: Session,
+    email: str,
+    password: str,
+    *,
+    client: str,
+    limits: throttle.LoginLimits,
+    now: datetime,
+) -> User | None:
+    """The user these credentials belong to; None after counting a failure (commit it!).
+
+    Raises 429 while the account or the client is throttled, before checking the password.
+    """
+    throttle.check(db, email, client, limits=limits, now=now)
+    try:
+        user = authenticate(db, email, password)
+    except InvalidCredentials:
+        throttle.record_failure(db, email, client, limits=limits, now=now)
+        return None
+    throttle.clear_account(db, email)
     return user
 
 

@@ -39,11 +39,33 @@ def error_response(
     return JSONResponse(jsonable_encoder(body), status_code=status_code, headers=headers)
 
 
+# Headers that always come with an error status, documented so clients can rely on them.
+_ERROR_HEADERS: dict[int, dict[str, Any]] = {
+    401: {
+        "WWW-Authenticate": {
+            "description": "`Bearer`: send `Authorization: Bearer <token>`.",
+            "required": True,
+            "schema": {"type": "string"},
+        }
+    },
+    429: {
+        "Retry-After": {
+            "description": "Seconds to wait before trying again.",
+            "required": True,
+            "schema": {"type": "integer", "minimum": 1},
+        }
+    },
+}
+
+
 def errors(*status_codes: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses=` entries for the error statuses a route can answer with."""
-    return {
-        code: {"model": ErrorBody, "description": HTTPStatus(code).phrase} for code in status_codes
-    }
+    responses: dict[int | str, dict[str, Any]] = {}
+    for code in status_codes:
+        responses[code] = {"model": ErrorBody, "description": HTTPStatus(code).phrase}
+        if code in _ERROR_HEADERS:
+            responses[code]["headers"] = _ERROR_HEADERS[code]
+    return responses
 
 
 async def _app_error(_: Request, exc: AppError) -> JSONResponse:

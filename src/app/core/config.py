@@ -44,7 +44,14 @@ class Settings(BaseSettings):
     LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     LOG_FORMAT: Literal["console", "json"] = "console"
     CORS_ORIGINS: list[str] = []
+    MAX_BODY_BYTES: int = Field(default=1024 * 1024, ge=1024, le=1024**3)
+    HSTS_MAX_AGE_SECONDS: int = Field(default=0, ge=0, le=2 * 365 * 24 * 3600)
     THREADPOOL_SIZE: int = Field(default=8, ge=1, le=200)
+    # Login throttling: this many failed logins within the window, for one account or from one
+    # client address, and further attempts get 429 until the oldest failure leaves the window.
+    LOGIN_FAILURES_PER_ACCOUNT: int = Field(default=5, ge=1, le=1000)
+    LOGIN_FAILURES_PER_CLIENT: int = Field(default=20, ge=1, le=100_000)
+    LOGIN_FAILURE_WINDOW_SECONDS: int = Field(default=900, ge=1, le=7 * 24 * 3600)
     SIGNALS_SEVERITY_MAP: dict[str, SeverityName] = DEFAULT_SEVERITY_MAP
     SIGNALS_DEFAULT_SEVERITY: SeverityName = "medium"
     SIGNALS_AUTO_STABLE: bool = True

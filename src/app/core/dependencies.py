@@ -6,7 +6,7 @@ worker thread, and each such trip costs more than the work itself.
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, nullcontext
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import anyio
 from fastapi import Depends, Request
@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session
 
 from app.core.config import Settings
 from app.core.db import Database
+
+T = TypeVar("T")
 
 _READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -57,16 +59,18 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
         yield session
 
 
-async def run_in_unit_of_work(request: Request, work: Callable[[Session], object]) -> None:
-    """Run `work` in a write unit of work of its own, e.g. from a task after the response."""
+async def run_in_unit_of_work(request: Request, work: Callable[[Session], T]) -> T:
+    """Run `work` in a write unit of work of its own, committed when it returns: from a task
+    after the response, or in a route whose work must be kept even when it answers an error
+    (a failed login is counted, then 401)."""
     database: Database = request.app.state.database
 
-    def run() -> None:
+    def run() -> T:
         with database.unit_of_work() as session:
-            work(session)
+            return work(session)
 
     async with write_turn(request, write=True):
-        await run_in_threadpool(run)
+        return await run_in_threadpool(run)
 
 
 DbSession = Annotated[Session, Depends(get_db, scope="function")]

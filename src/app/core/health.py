@@ -20,8 +20,8 @@ class Readiness(Health):
     revision: str | None = Field(examples=["2026_12_03_0001"])
 
 
-@router.get("/healthz", response_model=Health)
-def healthz() -> Health:
+@router.get("/healthz", response_model=Health, summary="Liveness probe")
+def liveness() -> Health:
     """The process is up (it checks nothing else)."""
     return Health(status="ok")
 
@@ -29,9 +29,10 @@ def healthz() -> Health:
 @router.get(
     "/readyz",
     response_model=Readiness,
+    summary="Readiness probe",
     responses={503: {"model": Readiness, "description": "Not ready, with the reason"}},
 )
-def readyz(request: Request) -> JSONResponse:
+def readiness(request: Request) -> JSONResponse:
     """Ready to serve: the database answers and its schema is at the migration head."""
     database: Database = request.app.state.database
     try:

@@ -11,13 +11,14 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, TypeAdapter, ValidationError
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import ColumnElement, RowMapping, exists, select, tuple_
 from sqlalchemy.orm import Session
 
 from app.auth.models import User
 from app.common.errors import InvalidInput
 from app.common.pagination import decode_cursor, encode_cursor
+from app.common.validation import CleanText, InputModel, RowId, Timestamp
 from app.incident.models import Incident, IncidentTag, Severity, Status
 from app.incident.permissions import takes_part, visible_to
 from app.incident.schemas import IncidentFilters, SortField, SortOrder
@@ -31,21 +32,22 @@ SORT_COLUMNS: dict[SortField, Any] = {
 }
 
 
-_Time = TypeAdapter(AwareDatetime)
+# Cursors come back from clients, so their values pass the same checks as any other input.
+_Time = TypeAdapter(Timestamp)
 SORT_VALUES: dict[SortField, TypeAdapter[Any]] = {
     "created": _Time,
     "updated": _Time,
     "severity": TypeAdapter(Severity),
     "status": TypeAdapter(Status),
-    "title": TypeAdapter(str),
+    "title": TypeAdapter(CleanText),
 }
 
 
-class _Position(BaseModel):
+class _Position(InputModel):
     sort: SortField
     order: SortOrder
     value: Any
-    id: int
+    id: RowId
 
 
 _CURSOR = TypeAdapter(_Position)

@@ -1,6 +1,6 @@
 """Incident routes: incidents, their participants and their timeline."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
 
@@ -29,6 +29,15 @@ from app.incident.schemas import (
 
 router = APIRouter(prefix="/api/incidents", tags=["incidents"])
 UserId = Annotated[int, id_path("user")]
+_ETAG: dict[str, Any] = {
+    "headers": {
+        "ETag": {
+            "description": 'The version, e.g. `"3"`: send it back as `If-Match`.',
+            "required": True,
+            "schema": {"type": "string"},
+        }
+    }
+}
 
 
 def _etag(response: Response, incident: Incident) -> Incident:
@@ -38,9 +47,10 @@ def _etag(response: Response, incident: Incident) -> Incident:
 
 @router.post(
     "",
+    summary="Report an incident",
     response_model=IncidentRead,
     status_code=status.HTTP_201_CREATED,
-    responses=errors(401, 403, 422),
+    responses={201: _ETAG, **errors(401, 403, 422)},
 )
 def create_incident(
     data: IncidentCreate, user: WriterUser, db: DbSession, response: Response
@@ -49,7 +59,9 @@ def create_incident(
     return _etag(response, service.create(db, data, reporter=user))
 
 
-@router.get("", response_model=IncidentPage, responses=errors(401, 422))
+@router.get(
+    "", summary="List incidents", response_model=IncidentPage, responses=errors(401, 403, 422)
+)
 def list_incidents(
     user: CurrentUser, db: DbSession, params: Annotated[IncidentListParams, Query()]
 ) -> IncidentPage:
@@ -67,7 +79,12 @@ def list_incidents(
     return IncidentPage(items=items, next_cursor=next_cursor)
 
 
-@router.get("/stats", response_model=IncidentStats, responses=errors(401, 422))
+@router.get(
+    "/stats",
+    summary="Count incidents",
+    response_model=IncidentStats,
+    responses=errors(401, 403, 422),
+)
 def incident_stats(
     user: CurrentUser, db: DbSession, params: Annotated[IncidentListParams, Query()]
 ) -> IncidentStats:
@@ -75,7 +92,12 @@ def incident_stats(
     return service.stats(db, user, params.filters())
 
 
-@router.get("/{incident_id}", response_model=IncidentRead, responses=errors(401, 404, 422))
+@router.get(
+    "/{incident_id}",
+    summary="Read an incident",
+    response_model=IncidentRead,
+    responses={200: _ETAG, **errors(401, 403, 404, 422)},
+)
 def read_incident(incident: CurrentIncident, response: Response) -> Incident:
     """One incident; its `ETag` is the version to send back in `If-Match`."""
     return _etag(response, incident)
@@ -83,8 +105,9 @@ def read_incident(incident: CurrentIncident, response: Response) -> Incident:
 
 @router.patch(
     "/{incident_id}",
+    summary="Update an incident",
     response_model=IncidentRead,
-    responses=errors(401, 403, 404, 409, 412, 422),
+    responses={200: _ETAG, **errors(401, 403, 404, 409, 412, 422)},
 )
 def update_incident(
     incident: CurrentIncident,
@@ -99,7 +122,12 @@ def update_incident(
     return _etag(response, updated)
 
 
-@router.get("/{incident_id}/timeline", response_model=TimelinePage, responses=errors(401, 404, 422))
+@router.get(
+    "/{incident_id}/timeline",
+    summary="Read the timeline",
+    response_model=TimelinePage,
+    responses=errors(401, 403, 404, 422),
+)
 def read_timeline(
     incident: CurrentIncident, db: DbSession, params: Annotated[TimelineParams, Query()]
 ) -> TimelinePage:
@@ -113,6 +141,7 @@ def read_timeline(
 
 @router.post(
     "/{incident_id}/timeline",
+    summary="Add a note",
     response_model=TimelineEntryRead,
     status_code=status.HTTP_201_CREATED,
     responses=errors(401, 403, 404, 422),
@@ -126,8 +155,9 @@ def add_note(
 
 @router.get(
     "/{incident_id}/participants",
+    summary="List participants",
     response_model=list[ParticipantRead],
-    responses=errors(401, 404, 422),
+    responses=errors(401, 403, 404, 422),
 )
 def list_participants(incident: CurrentIncident, db: DbSession) -> list[Participant]:
     """The people working the incident, in the order they joined."""
@@ -136,6 +166,7 @@ def list_participants(incident: CurrentIncident, db: DbSession) -> list[Particip
 
 @router.post(
     "/{incident_id}/participants",
+    summary="Add a participant",
     response_model=ParticipantRead,
     status_code=status.HTTP_201_CREATED,
     responses=errors(401, 403, 404, 409, 422),
@@ -149,6 +180,7 @@ def add_participant(
 
 @router.patch(
     "/{incident_id}/participants/{user_id}",
+    summary="Change a participant's role",
     response_model=ParticipantRead,
     responses=errors(401, 403, 404, 409, 422),
 )
@@ -165,6 +197,7 @@ def change_participant(
 
 @router.delete(
     "/{incident_id}/participants/{user_id}",
+    summary="Remove a participant",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=errors(401, 403, 404, 409, 422),
 )

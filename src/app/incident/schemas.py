@@ -3,19 +3,13 @@
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import (
-    AfterValidator,
-    AwareDatetime,
-    BaseModel,
-    ConfigDict,
-    Field,
-    StringConstraints,
-)
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
 from app.auth.schemas import UserSummary
 from app.common.pagination import Page
 from app.common.params import MAX_ID, MAX_PAGE_SIZE
 from app.common.schemas import ORMModel
+from app.common.validation import InputModel, Timestamp
 from app.incident.models import EntryKind, ParticipantRole, Severity, Status, Visibility
 
 Title = Annotated[
@@ -46,26 +40,25 @@ def _unique(tags: list[str]) -> list[str]:
 
 Tags = Annotated[list[Tag], Field(max_length=20), AfterValidator(_unique)]
 UserId = Annotated[int, Field(ge=1, le=MAX_ID, examples=[2])]
+_WHEN = "2026-12-03T14:02:00Z"
 
 
-class IncidentCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class IncidentCreate(InputModel):
     title: Title
     description: Description = ""
     severity: Severity = Severity.medium
     visibility: Visibility = Visibility.open
     commander_id: UserId | None = Field(default=None, description="Defaults to the reporter.")
     tags: Tags = []
-    reported_at: AwareDatetime | None = Field(
-        default=None, description="When the problem was first reported; defaults to now."
+    reported_at: Timestamp | None = Field(
+        default=None,
+        description="When the problem was first reported; defaults to now.",
+        examples=[_WHEN],
     )
 
 
-class IncidentUpdate(BaseModel):
+class IncidentUpdate(InputModel):
     """Only the fields sent are changed. `version` (or `If-Match`) guards against lost updates."""
-
-    model_config = ConfigDict(extra="forbid")
 
     title: Title | None = None
     description: Description | None = None
@@ -77,29 +70,32 @@ class IncidentUpdate(BaseModel):
     visibility: Visibility | None = None
     commander_id: UserId | None = None
     tags: Tags | None = None
-    version: int | None = Field(default=None, ge=1, description="The version you last read.")
+    version: int | None = Field(
+        default=None, ge=1, description="The version you last read.", examples=[3]
+    )
 
 
 class IncidentRead(ORMModel):
-    id: int
-    title: str
-    description: str
+    id: int = Field(examples=[42])
+    title: str = Field(examples=["Checkout API returns 502 for 30% of requests"])
+    description: str = Field(examples=["Started 14:02 UTC after deploy 2026.12.03-1."])
     status: Status
     severity: Severity
     visibility: Visibility
-    reporter_id: int
-    commander_id: int
-    tags: list[str] = Field(validation_alias="tag_names")
-    resolution: str | None
-    reported_at: datetime
-    stable_at: datetime | None
-    closed_at: datetime | None
-    created_at: datetime
-    updated_at: datetime
-    version: int
+    reporter_id: int = Field(examples=[7])
+    commander_id: int = Field(examples=[7])
+    tags: list[str] = Field(validation_alias="tag_names", examples=[["payments", "eu"]])
+    resolution: str | None = Field(examples=[None])
+    reported_at: datetime = Field(examples=[_WHEN])
+    stable_at: datetime | None = Field(examples=[None])
+    closed_at: datetime | None = Field(examples=[None])
+    created_at: datetime = Field(examples=[_WHEN])
+    updated_at: datetime = Field(examples=[_WHEN])
+    version: int = Field(examples=[1], description="Send it back as `If-Match` or `version`.")
 
 
-IncidentPage = Page[IncidentRead]
+class IncidentPage(Page[IncidentRead]):
+    """One page of incidents."""
 
 
 class IncidentStats(BaseModel):
@@ -114,10 +110,8 @@ SortField = Literal["created", "updated", "severity", "status", "title"]
 SortOrder = Literal["asc", "desc"]
 
 
-class IncidentFilters(BaseModel):
+class IncidentFilters(InputModel):
     """Query parameters of the incident list; every one narrows the result."""
-
-    model_config = ConfigDict(extra="forbid")
 
     status: list[Status] = Field(default=[], description="Any of these statuses.")
     severity: list[Severity] = Field(default=[], description="Any of these severities.")
@@ -130,8 +124,8 @@ class IncidentFilters(BaseModel):
         max_length=200,
         description="Text to find in title or description (case-insensitive).",
     )
-    created_from: AwareDatetime | None = Field(default=None, description="Created at or after.")
-    created_to: AwareDatetime | None = Field(default=None, description="Created before.")
+    created_from: Timestamp | None = Field(default=None, description="Created at or after.")
+    created_to: Timestamp | None = Field(default=None, description="Created before.")
 
 
 class IncidentListParams(IncidentFilters):
@@ -148,36 +142,28 @@ class IncidentListParams(IncidentFilters):
         )
 
 
-class TimelineParams(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class TimelineParams(InputModel):
     order: SortOrder = Field(default="desc", description="Newest (desc) or oldest first.")
     limit: int = Field(default=50, ge=1, le=MAX_PAGE_SIZE)
     cursor: str | None = Field(default=None, max_length=512)
 
 
-class ParticipantCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ParticipantCreate(InputModel):
     user_id: UserId
     role: ParticipantRole = ParticipantRole.observer
 
 
-class ParticipantUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ParticipantUpdate(InputModel):
     role: ParticipantRole
 
 
 class ParticipantRead(ORMModel):
     user: UserSummary
     role: ParticipantRole
-    added_at: datetime
+    added_at: datetime = Field(examples=[_WHEN])
 
 
-class NoteCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class NoteCreate(InputModel):
     text: Annotated[
         str,
         StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000),
@@ -192,13 +178,14 @@ class Change(BaseModel):
 
 
 class TimelineEntryRead(ORMModel):
-    id: int
-    incident_id: int
-    actor_id: int | None
+    id: int = Field(examples=[311])
+    incident_id: int = Field(examples=[42])
+    actor_id: int | None = Field(examples=[7])
     kind: EntryKind
-    text: str
+    text: str = Field(examples=["Status changed to stable"])
     changes: list[Change]
-    created_at: datetime
+    created_at: datetime = Field(examples=[_WHEN])
 
 
-TimelinePage = Page[TimelineEntryRead]
+class TimelinePage(Page[TimelineEntryRead]):
+    """One page of timeline entries."""

@@ -4,22 +4,23 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, TypeAdapter
+from pydantic import TypeAdapter
 from sqlalchemy import RowMapping, select
 from sqlalchemy.orm import Session
 
 from app.auth.models import User
 from app.common.errors import InvalidInput
 from app.common.pagination import decode_cursor, encode_cursor
+from app.common.validation import InputModel, RowId
 from app.incident.lifecycle import Change
 from app.incident.models import EntryKind, Incident, TimelineEntry
 from app.incident.schemas import SortOrder
 from app.plugins import events, outbox
 
 
-class _TimelineCursor(BaseModel):
+class _TimelineCursor(InputModel):
     order: SortOrder
-    after_id: int
+    after_id: RowId
 
 
 _CURSOR = TypeAdapter(_TimelineCursor)

@@ -7,25 +7,38 @@ from fastapi import APIRouter, Query
 from app.auth.dependencies import AdminUser
 from app.common.error_handlers import errors
 from app.common.params import Cursor, Limit, id_path
+from app.common.validation import CleanText
 from app.core.dependencies import DbSession
 from app.plugins import service
 from app.plugins.dependencies import Plugins
 from app.plugins.models import DeliveryStatus, OutboxEvent
 from app.plugins.schemas import EventDetail, EventPage, EventRead, PluginRead, RetryResult
 
-router = APIRouter(prefix="/api", tags=["plugins"])
+router = APIRouter(prefix="/api")
 
 EventId = Annotated[int, id_path("event")]
-PluginName = Annotated[str | None, Query(max_length=100, description="Only this plugin.")]
+PluginName = Annotated[CleanText | None, Query(max_length=100, description="Only this plugin.")]
 
 
-@router.get("/plugins", response_model=list[PluginRead], responses=errors(401, 403))
+@router.get(
+    "/plugins",
+    tags=["plugins"],
+    summary="List installed plugins",
+    response_model=list[PluginRead],
+    responses=errors(401, 403),
+)
 def list_plugins(_: AdminUser, plugins: Plugins) -> list[PluginRead]:
     """Installed plugins: version, enabled, hooks, and why a plugin failed to load."""
     return [PluginRead.model_validate(plugin) for plugin in plugins.plugins.values()]
 
 
-@router.get("/events", response_model=EventPage, responses=errors(401, 403, 422))
+@router.get(
+    "/events",
+    tags=["events"],
+    summary="List events and their deliveries",
+    response_model=EventPage,
+    responses=errors(401, 403, 422),
+)
 def list_events(
     _: AdminUser,
     db: DbSession,
@@ -43,14 +56,24 @@ def list_events(
     return EventPage(items=[EventRead.model_validate(e) for e in events], next_cursor=next_cursor)
 
 
-@router.get("/events/{event_id}", response_model=EventDetail, responses=errors(401, 403, 404))
+@router.get(
+    "/events/{event_id}",
+    tags=["events"],
+    summary="Read an event",
+    response_model=EventDetail,
+    responses=errors(401, 403, 404),
+)
 def read_event(event_id: EventId, _: AdminUser, db: DbSession) -> OutboxEvent:
     """One event: its payload as plugins receive it, and every delivery's state."""
     return service.get_event(db, event_id)
 
 
 @router.post(
-    "/events/{event_id}/retry", response_model=RetryResult, responses=errors(401, 403, 404, 422)
+    "/events/{event_id}/retry",
+    tags=["events"],
+    summary="Retry an event's failed deliveries",
+    response_model=RetryResult,
+    responses=errors(401, 403, 404, 422),
 )
 def retry_event(
     event_id: EventId, _: AdminUser, db: DbSession, plugin: PluginName = None

@@ -8,10 +8,11 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.common.errors import NotFound
 from app.common.pagination import decode_cursor, encode_cursor
+from app.common.validation import RowId
 from app.core.db_base import utcnow
 from app.plugins.models import DeliveryStatus, OutboxEvent, PluginDelivery
 
-_EVENT_KEY = TypeAdapter(tuple[int])
+_EVENT_KEY = TypeAdapter(tuple[RowId])
 _RETRYABLE_BY_HAND = (DeliveryStatus.failed, DeliveryStatus.dead)
 
 

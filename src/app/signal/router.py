@@ -20,11 +20,14 @@ from app.signal.schemas import (
 )
 
 router = APIRouter(prefix="/api/signals", tags=["signals"])
-incident_signals_router = APIRouter(prefix="/api/incidents", tags=["signals"])
+incident_signals_router = APIRouter(prefix="/api/incidents", tags=["incidents"])
 
 
 @router.post(
-    "/alertmanager", response_model=SignalOutcome, responses=errors(401, 403, 413, 415, 422)
+    "/alertmanager",
+    summary="Receive an Alertmanager notification",
+    response_model=SignalOutcome,
+    responses=errors(401, 403, 413, 415, 422),
 )
 def receive_alertmanager(
     notification: AlertmanagerNotification, reporter: SignalWriter, db: DbSession, policy: Policy
@@ -34,7 +37,12 @@ def receive_alertmanager(
     return service.ingest(db, notification, reporter=reporter, policy=policy)
 
 
-@router.get("", response_model=SignalPage, responses=errors(401, 403, 422))
+@router.get(
+    "",
+    summary="List alerts",
+    response_model=SignalPage,
+    responses=errors(401, 403, 422),
+)
 def list_signals(
     reader: SignalReader, db: DbSession, params: Annotated[SignalListParams, Query()]
 ) -> SignalPage:
@@ -44,9 +52,12 @@ def list_signals(
 
 
 @incident_signals_router.get(
-    "/{incident_id}/signals", response_model=IncidentSignals, responses=errors(401, 403, 404, 422)
+    "/{incident_id}/signals",
+    summary="Read an incident's alerts",
+    response_model=IncidentSignals,
+    responses=errors(401, 403, 404, 422),
 )
-def read_incident_signals(
+def read_signals(
     incident: SignalIncident,
     reader: SignalReader,
     db: DbSession,

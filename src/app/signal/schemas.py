@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -18,6 +17,7 @@ from pydantic import (
 from app.common.pagination import Page
 from app.common.params import MAX_ID, MAX_PAGE_SIZE
 from app.common.schemas import ORMModel
+from app.common.validation import ExternalInputModel, InputModel, Timestamp
 from app.signal.models import AlertStatus
 
 LabelName = Annotated[str, StringConstraints(min_length=1, max_length=256)]
@@ -43,18 +43,19 @@ _EXAMPLE_ALERT: dict[str, Any] = {
     "generatorURL": "http://prometheus.internal:9090/graph?g0.expr=job_errors",
     "fingerprint": "87d1dc2f42ff470e",
 }
+_RECEIVED_AT = "2026-12-03T19:02:30Z"
 
 
-class WebhookAlert(BaseModel):
+class WebhookAlert(ExternalInputModel):
     """One alert of the group. Fields Alertmanager may add later are accepted and ignored."""
 
-    model_config = ConfigDict(populate_by_name=True, extra="ignore")
+    model_config = ConfigDict(populate_by_name=True)
 
     status: AlertStatus
     labels: Labels
     annotations: Labels = {}
-    starts_at: AwareDatetime = Field(alias="startsAt")
-    ends_at: AwareDatetime | None = Field(
+    starts_at: Timestamp = Field(alias="startsAt")
+    ends_at: Timestamp | None = Field(
         default=None,
         alias="endsAt",
         description="When it resolved; Alertmanager sends year 1 for firing alerts (read as null).",
@@ -83,12 +84,11 @@ class WebhookAlert(BaseModel):
         return self.labels.get("alertname", "")
 
 
-class AlertmanagerNotification(BaseModel):
+class AlertmanagerNotification(ExternalInputModel):
     """What Alertmanager's `webhook_configs` receiver posts: one notification about one group."""
 
     model_config = ConfigDict(
         populate_by_name=True,
-        extra="ignore",
         json_schema_extra={
             "examples": [
                 {
@@ -142,42 +142,49 @@ class SignalOutcome(BaseModel):
         "(a group first heard of when already resolved).",
         examples=[42],
     )
-    incident_opened: bool = Field(description="This notification opened the incident.")
+    incident_opened: bool = Field(
+        description="This notification opened the incident.", examples=[True]
+    )
     new_alerts: int = Field(examples=[2])
     resolved: int = Field(examples=[0])
     firing_again: int = Field(examples=[0])
-    group_resolved: bool = Field(description="Every alert of the group has now resolved.")
+    group_resolved: bool = Field(
+        description="Every alert of the group has now resolved.", examples=[False]
+    )
 
 
 class AlertRead(ORMModel):
-    id: int
-    group_id: int
-    incident_id: int
+    id: int = Field(examples=[311])
+    group_id: int = Field(examples=[7])
+    incident_id: int = Field(examples=[42])
     fingerprint: str = Field(examples=["87d1dc2f42ff470e"])
     alertname: str = Field(examples=["HighErrorRate"])
     status: AlertStatus
     labels: dict[str, str] = Field(examples=[_EXAMPLE_ALERT["labels"]])
     annotations: dict[str, str] = Field(examples=[_EXAMPLE_ALERT["annotations"]])
-    starts_at: datetime
-    ends_at: datetime | None
+    starts_at: datetime = Field(examples=[_EXAMPLE_ALERT["startsAt"]])
+    ends_at: datetime | None = Field(description="Null while it fires.", examples=[None])
     generator_url: str = Field(examples=[_EXAMPLE_ALERT["generatorURL"]])
-    created_at: datetime
-    updated_at: datetime
+    created_at: datetime = Field(examples=[_RECEIVED_AT])
+    updated_at: datetime = Field(examples=[_RECEIVED_AT])
 
 
 class AlertGroupRead(ORMModel):
-    id: int
+    id: int = Field(examples=[7])
     group_key: str = Field(examples=['{}:{alertname="HighErrorRate", service="checkout"}'])
     receiver: str = Field(examples=["fastapi-app"])
     group_labels: dict[str, str] = Field(examples=[{"alertname": "HighErrorRate"}])
     external_url: str = Field(examples=["http://alertmanager.internal:9093"])
     status: AlertStatus
-    incident_id: int | None = Field(description="The incident the group's alerts go to now.")
-    previous_incident_id: int | None = Field(
-        description="The incident before that one (closed, then the group fired again)."
+    incident_id: int | None = Field(
+        description="The incident the group's alerts go to now.", examples=[42]
     )
-    created_at: datetime
-    updated_at: datetime
+    previous_incident_id: int | None = Field(
+        description="The incident before that one (closed, then the group fired again).",
+        examples=[None],
+    )
+    created_at: datetime = Field(examples=[_RECEIVED_AT])
+    updated_at: datetime = Field(examples=[_RECEIVED_AT])
 
 
 SignalPage = Page[AlertRead]
@@ -192,9 +199,7 @@ class IncidentSignals(SignalPage):
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
-class SignalPageParams(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class SignalPageParams(InputModel):
     status: AlertStatus | None = Field(default=None, description="Only firing or resolved ones.")
     limit: int = Field(default=50, ge=1, le=MAX_PAGE_SIZE, description="Items per page.")
     cursor: str | None = Field(

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, defer, selectinload
 from app.auth.models import User
 from app.common.errors import PermissionDenied
 from app.common.pagination import decode_cursor, encode_cursor
+from app.common.validation import RowId
 from app.incident import permissions, timeline
 from app.incident import service as incidents
 from app.incident.models import EntryKind, Incident, Status
@@ -35,7 +36,7 @@ from app.signal.schemas import (
     WebhookAlert,
 )
 
-_ALERT_KEY = TypeAdapter(tuple[int])
+_ALERT_KEY = TypeAdapter(tuple[RowId])
 
 
 class Change(StrEnum):
