@@ -52,6 +52,8 @@ def create_db_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> En
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        else:
+            pool = {}  # one in-memory database per connection: SQLAlchemy keeps one per thread
         engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False}, **pool)
         _tune_sqlite(engine)
         return engine
