@@ -1,8 +1,8 @@
 """Benchmark fastapi-app with wrk, each scenario as a ratio to a bare-FastAPI ceiling.
 
-For each database: a fresh database, `db upgrade`, seed (`fastapi-app demo-data`, or a small
-labelled dataset through the API while that command does not exist), then the ceiling app and
-`fastapi-app serve` on a free loopback port, one wrk run per scenario, and one table at the end.
+For each database: a fresh database, `db upgrade`, seed with `fastapi-app demo-data`, then the
+ceiling app and `fastapi-app serve` on free loopback ports, one wrk run per scenario, and one
+table at the end.
 Run from the repository root: `.venv/bin/python bench/run.py --help`. See bench/README.md.
 """
 
@@ -28,7 +28,6 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -47,21 +46,7 @@ PAGE = 50
 DEEP_PAGE = 1000
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 WRK_HINT = "install wrk: `apt-get install wrk` (Debian/Ubuntu) or `brew install wrk` (macOS)"
-UNAVAILABLE = "skipped: endpoint not available"
 APP_COMMAND: list[str] = []  # set from --app-command
-
-# Ways to get an API token for the Alertmanager scenario, tried in order; the first that works
-# wins. Edit these when the token interface settles. HTTP bodies are JSON, sent with the admin's
-# bearer token; CLI commands are `fastapi-app` arguments and the token is read from their output.
-API_TOKEN_HTTP = (
-    ("/api/auth/tokens", {"name": "bench-alertmanager", "scopes": ["signals:write"]}),
-    ("/api/auth/tokens", {"name": "bench-alertmanager"}),
-)
-API_TOKEN_CLI = (
-    ("token", "create", "--name", "bench-alertmanager", "--scope", "signals:write"),
-    ("token", "create", "--name", "bench-alertmanager", "--email", ADMIN_EMAIL),
-    ("token", "create", "bench-alertmanager"),
-)
 
 
 # --- scenarios --------------------------------------------------------------------------------
@@ -558,7 +543,6 @@ class Block:
     client: httpx.Client | None = None
     token: str = ""
     api_token: str | None = None
-    api_token_note: str = ""
     ids_file: Path | None = None
     ids: list[int] = field(default_factory=list)
     deep_cursor: str | None = None
@@ -580,14 +564,6 @@ def cli(block: Block, *argv: str, stdin: str | None = None, stream: bool = False
     if proc.returncode != 0:
         raise RuntimeError(f"fastapi-app {' '.join(argv)} failed:\n{proc.stdout or ''}")
     return proc.stdout or ""
-
-
-def has_command(block: Block, *argv: str) -> bool:
-    proc = subprocess.run(
-        [app_command(), *argv, "--help"], env=block.env, cwd=block.workdir,
-        capture_output=True, check=False,
-    )  # fmt: skip
-    return proc.returncode == 0
 
 
 def server_env(args: argparse.Namespace, database: Database, workdir: Path) -> dict[str, str]:
@@ -625,49 +601,21 @@ def login(client: httpx.Client) -> str:
     return str(response.json()["access_token"])
 
 
-def seed(run: Run, block: Block, demo_data: bool) -> None:
+def seed(run: Run, block: Block) -> None:
     cli(block, "db", "upgrade")
     cli(
         block, "user", "create", "--email", ADMIN_EMAIL, "--full-name", "Bench Admin",
         "--role", "admin", "--password-stdin", stdin=ADMIN_PASSWORD + "\n",
     )  # fmt: skip
     started = time.monotonic()
-    if demo_data:
-        log(f"{block.db.kind}: seeding {block.dataset} incidents with `fastapi-app demo-data`")
-        cli(block, "demo-data", "--incidents", str(block.size), "--seed", str(run.args.seed),
-            stream=True)  # fmt: skip
-    else:
-        log(f"{block.db.kind}: seeding {block.size} incidents through the API (fallback)")
-        with app_server(run.args, block) as server, httpx.Client(base_url=server.base_url) as c:
-            seed_through_api(c, login(c), block.size, run.args.seed)
+    log(f"{block.db.kind}: seeding {block.dataset} incidents with `fastapi-app demo-data`")
+    cli(block, "demo-data", "--incidents", str(block.size), "--seed", str(run.args.seed),
+        stream=True)  # fmt: skip
     block.db.maintain_after_seeding()
-    how = "demo-data" if demo_data else "POST /api/incidents (fallback)"
     run.note(
-        f"{block.db.kind} {block.dataset}: seeded {block.size:,} incidents with {how} "
+        f"{block.db.kind} {block.dataset}: seeded {block.size:,} incidents with demo-data "
         f"in {time.monotonic() - started:.1f} s"
     )
-
-
-def seed_through_api(client: httpx.Client, token: str, count: int, seed_value: int) -> None:
-    """The fallback dataset: `count` incidents created through the API, four at a time."""
-    rng = random.Random(seed_value)
-    services = ("checkout", "search", "payments", "login", "billing", "cdn", "mail", "api")
-    symptoms = ("returns 502", "latency above SLO", "error rate 5 %", "timeouts", "is down")
-    bodies = [
-        {
-            "title": f"{rng.choice(services).title()} {rng.choice(symptoms)} (#{n})",
-            "description": f"Seeded by bench/run.py; region eu-west-{rng.randint(1, 3)}.",
-            "severity": rng.choice(("critical", "high", "medium", "medium", "low", "low")),
-        }
-        for n in range(count)
-    ]
-    headers = {"Authorization": f"Bearer {token}"}
-
-    def post(body: dict[str, Any]) -> None:
-        client.post("/api/incidents", json=body, headers=headers).raise_for_status()
-
-    with ThreadPoolExecutor(4) as pool:
-        list(pool.map(post, bodies))
 
 
 def collect_fixtures(block: Block) -> None:
@@ -706,42 +654,14 @@ def collect_fixtures(block: Block) -> None:
 
 
 def api_token(run: Run, block: Block) -> str | None:
-    """An API token for machine callers (Alertmanager); see API_TOKEN_HTTP / API_TOKEN_CLI."""
-    if block.api_token is not None or block.api_token_note:
-        return block.api_token
-    assert block.client is not None
-    for path, body in API_TOKEN_HTTP:
-        response = block.client.post(path, json=body, headers=block.auth())
-        if response.is_success:
-            found = _find_token(response.json())
-            if found:
-                block.api_token = found
-                block.api_token_note = f"API token from POST {path}"
-                return found
-    for argv in API_TOKEN_CLI:
-        if not has_command(block, *argv[:2]):
-            break
-        with contextlib.suppress(RuntimeError):
-            output = cli(block, *argv)
-            words = re.findall(r"[A-Za-z0-9_\-\.]{24,}", output)
-            if words:
-                block.api_token = words[-1]
-                block.api_token_note = f"API token from `fastapi-app {' '.join(argv)}`"
-                return block.api_token
-    block.api_token_note = "no API token: neither POST /api/auth/tokens nor `token create` worked"
-    return None
-
-
-def _find_token(body: Any) -> str | None:
-    if isinstance(body, dict):
-        for key in ("token", "secret", "plaintext", "value", "access_token"):
-            if isinstance(body.get(key), str) and len(body[key]) >= 16:
-                return str(body[key])
-        for value in body.values():
-            found = _find_token(value)
-            if found:
-                return found
-    return None
+    """An API token with `signals:write` for the Alertmanager scenario, made once per block."""
+    if block.api_token is None:
+        assert block.client is not None
+        body = {"name": "bench-alertmanager", "scopes": ["signals:write"]}
+        response = block.client.post("/api/auth/tokens", json=body, headers=block.auth())
+        response.raise_for_status()
+        block.api_token = str(response.json()["token"])
+    return block.api_token
 
 
 def render_path(scenario: Scenario, block: Block) -> str:
@@ -752,7 +672,7 @@ def render_path(scenario: Scenario, block: Block) -> str:
 
 
 def probe(block: Block, scenario: Scenario, token: str) -> str | None:
-    """One request as the load would send it: None if it succeeds, else why to skip."""
+    """One request as the load would send it: None if it succeeds, else what went wrong."""
     assert block.client is not None
     path = render_path(scenario, block)
     if "{id}" in path:
@@ -761,12 +681,7 @@ def probe(block: Block, scenario: Scenario, token: str) -> str | None:
     response = block.client.request(scenario.method, path, json=body, headers=block.auth(token))
     if response.is_success:
         return None
-    code = None
-    with contextlib.suppress(ValueError, AttributeError, TypeError):
-        code = response.json()["error"]["code"]
-    if response.status_code == 405 or (response.status_code == 404 and code in {None, "not_found"}):
-        return f"{UNAVAILABLE} ({response.status_code})"
-    return f"failed: probe got {response.status_code} {response.text[:160]}"
+    return f"MISS: probe got {response.status_code} {response.text[:160]}"
 
 
 def run_scenario(run: Run, block: Block, scenario: Scenario) -> Row:
@@ -780,15 +695,7 @@ def run_scenario(run: Run, block: Block, scenario: Scenario) -> Row:
             return row
         if block.deep_page != DEEP_PAGE:
             row.scenario = f"list page {block.deep_page:,} by cursor (last page)"
-    token = block.token
-    if scenario.token == "api":
-        token = api_token(run, block) or ""
-        if not token:
-            reason = probe(block, scenario, block.token)
-            row.result = reason if reason and reason.startswith(UNAVAILABLE) else "skipped: "
-            if row.result == "skipped: ":
-                row.result += block.api_token_note
-            return row
+    token = api_token(run, block) if scenario.token == "api" else block.token
     reason = probe(block, scenario, token)
     if reason is not None:
         row.result = reason
@@ -810,8 +717,6 @@ def run_scenario(run: Run, block: Block, scenario: Scenario) -> Row:
         run.note(f"{where}: ratio to the ceiling over {len(pairs)} pairs: {shown} (median shown)")
     if row.load.errors:
         run.note(f"{where}: errors {row.load.error_kinds}; log tail:\n{block.server.log_tail(8)}")
-    if scenario.token == "api" and block.api_token_note:
-        run.note(f"{where}: {block.api_token_note}")
     judge(row, scenario)
     if not block.server.responsive(timeout=10):
         row.result = "MISS: server hung" if row.db == "sqlite" else "(miss: server hung)"
@@ -957,15 +862,15 @@ def memory_check(run: Run, block: Block) -> list[Row]:
     return [row]
 
 
-def run_block(run: Run, kind: str, size: int, demo_data: bool, with_memory: bool) -> None:
+def run_block(run: Run, kind: str, size: int, with_memory: bool) -> None:
     args = run.args
     workdir = Path(tempfile.mkdtemp(prefix=f"fastapi-app-bench-{kind}-"))
-    dataset = human(size) if demo_data else f"{human(size)} (API)"
+    dataset = human(size)
     try:
         with fresh_database(kind, workdir, args) as database:
             block = Block(database, dataset, size, workdir, {})
             block.env = server_env(args, database, workdir)
-            seed(run, block, demo_data)
+            seed(run, block)
             rows: list[Row] = []
             start_app(run, block)
             try:
@@ -1249,13 +1154,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument(
         "--datasets", default="10k,1M",
-        help="incident counts, comma-separated (10k,1M; needs `fastapi-app demo-data`)",
+        help="incident counts, comma-separated (default 10k,1M)",
     )  # fmt: skip
     parser.add_argument("--seed", type=int, default=1, help="demo-data seed")
-    parser.add_argument(
-        "--fallback-incidents", type=parse_size, default=10_000,
-        help="incidents seeded through the API when demo-data is missing (default 10k)",
-    )  # fmt: skip
     parser.add_argument("--duration", type=float, default=10, help="seconds per measured run")
     parser.add_argument(
         "--repeat", type=int, default=1,
@@ -1331,19 +1232,10 @@ def main(argv: list[str] | None = None) -> int:
     if "cold-start" in args.checks:
         run.rows.append(cold_start(run))
     for kind in kinds:
-        probe_env = Block(Database(kind, ""), "", 0, Path.cwd(), dict(os.environ))
-        demo_data = has_command(probe_env, "demo-data")
-        sizes = sorted(args.sizes) if demo_data else [args.fallback_incidents]
-        if not demo_data:
-            run.note(
-                f"{kind}: `fastapi-app demo-data` is not available: seeded "
-                f"{args.fallback_incidents:,} incidents through the API instead of "
-                f"{', '.join(human(s) for s in args.sizes)}"
-            )
-        for n, size in enumerate(sizes):
+        for n, size in enumerate(sorted(args.sizes)):
             with_memory = "memory" in args.checks and n == 0
             if {"scenarios", "memory"} & args.checks:
-                run_block(run, kind, size, demo_data, with_memory)
+                run_block(run, kind, size, with_memory)
     judge_deep_pages(run)
 
     header = report(run, started, commit)
