@@ -46,7 +46,7 @@ class Settings(BaseSettings):
     CORS_ORIGINS: list[str] = []
     MAX_BODY_BYTES: int = Field(default=1024 * 1024, ge=1024, le=1024**3)
     HSTS_MAX_AGE_SECONDS: int = Field(default=0, ge=0, le=2 * 365 * 24 * 3600)
-    THREADPOOL_SIZE: int = Field(default=8, ge=1, le=200)
+    THREADPOOL_SIZE: int = Field(default=2, ge=1, le=200)
     # Login throttling: this many failed logins within the window, for one account or from one
     # client address, and further attempts get 429 until the oldest failure leaves the window.
     LOGIN_FAILURES_PER_ACCOUNT: int = Field(default=5, ge=1, le=1000)
