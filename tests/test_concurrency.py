@@ -18,7 +18,7 @@ from app.core.db import Database
 from app.core.migrations import alembic_config
 from app.main import create_app
 from tests.conftest import make_settings
-from tests.factories import PASSWORD, auth_headers, make_user
+from tests.factories import PASSWORD, auth_headers, create_incident, make_user
 
 
 @pytest.fixture
@@ -98,3 +98,26 @@ def test_more_concurrent_requests_than_connections_and_threads_all_finish(
             statuses = [future.result(timeout=25).status_code for future in futures]
     app.state.database.dispose()
     assert statuses == [200] * 40
+
+
+def test_many_concurrent_writes_to_one_incident_all_finish(
+    scratch_url: str, tmp_path: Path
+) -> None:
+    """Writers of one incident queue for its row lock. Waiting for it inside worker threads
+    could hold every thread while the lock's holder needs one to finish: all must answer."""
+    command.upgrade(alembic_config(scratch_url), "head")
+    settings = make_settings(scratch_url, tmp_path, THREADPOOL_SIZE=2)
+    app = create_app(settings)
+    user = make_user(app.state.database, role=Role.admin)
+    headers = auth_headers(user, settings)
+    with TestClient(app) as client:
+        incident = create_incident(client, headers)
+        path = f"/api/incidents/{incident['id']}/timeline"
+        with ThreadPoolExecutor(20) as pool:
+            futures = [
+                pool.submit(client.post, path, json={"text": f"note {n}"}, headers=headers)
+                for n in range(20)
+            ]
+            statuses = [future.result(timeout=25).status_code for future in futures]
+    app.state.database.dispose()
+    assert statuses == [201] * 20

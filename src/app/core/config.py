@@ -102,6 +102,16 @@ class Settings(BaseSettings):
     def is_sqlite(self) -> bool:
         return self.DATABASE_URL.startswith("sqlite")
 
+    @property
+    def request_connections(self) -> int:
+        """How many requests may hold a database connection at once: never more than threads.
+
+        A request holding a connection may still need a worker thread to finish (its route, its
+        commit). If more requests held connections than there are threads, the threads could all
+        be waiting on row locks or unique keys held by requests that then have no thread left.
+        """
+        return min(self.DATABASE_POOL_SIZE, self.THREADPOOL_SIZE)
+
     @cached_property
     def signing_key(self) -> str:
         """The JWT key: SECRET_KEY, or outside production one generated once and kept in VAR_DIR."""

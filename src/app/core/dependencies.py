@@ -44,9 +44,9 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
     """The request's unit of work: committed before the response is sent, or rolled back.
 
     Used with `scope="function"`, so a failed commit becomes an error response, never a 2xx.
-    A request takes one of `DATABASE_POOL_SIZE` slots first, on the event loop: waiting for a
-    pooled connection inside a worker thread would hold the thread, and with every thread
-    waiting, the requests holding connections could never finish.
+    A request takes one of `Settings.request_connections` slots first, on the event loop:
+    waiting for a pooled connection or a row lock inside a worker thread holds the thread, and
+    with every thread waiting, the requests holding connections could never finish.
     """
     database: Database = request.app.state.database
     slots: anyio.Semaphore = request.app.state.database_slots
@@ -64,12 +64,13 @@ async def run_in_unit_of_work(request: Request, work: Callable[[Session], T]) ->
     after the response, or in a route whose work must be kept even when it answers an error
     (a failed login is counted, then 401)."""
     database: Database = request.app.state.database
+    slots: anyio.Semaphore = request.app.state.database_slots
 
     def run() -> T:
         with database.unit_of_work() as session:
             return work(session)
 
-    async with write_turn(request, write=True):
+    async with write_turn(request, write=True), slots:
         return await run_in_threadpool(run)
 
 

@@ -35,7 +35,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # SQLite writers queue here, on the event loop, never in a worker thread (see get_db).
     app.state.sqlite_write_turn = anyio.Lock()
     # Requests wait here for a pooled connection, not in a worker thread (see get_db).
-    app.state.database_slots = anyio.Semaphore(settings.DATABASE_POOL_SIZE)
+    app.state.database_slots = anyio.Semaphore(settings.request_connections)
     with database.unit_of_work(write=False) as session:
         session.execute(text("SELECT 1"))
     async with AsyncExitStack() as stack:
