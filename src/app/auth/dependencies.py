@@ -6,7 +6,7 @@ token made for Alertmanager can't list users or report incidents by hand.
 """
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Annotated
 
@@ -20,7 +20,7 @@ from app.auth.models import Role, Scope, User
 from app.common.errors import NotAuthenticated, PermissionDenied
 from app.core.config import Settings
 from app.core.db_base import utcnow
-from app.core.dependencies import AppSettings, DbSession, run_in_unit_of_work
+from app.core.dependencies import AppSettings, DbSession, in_database, run_in_unit_of_work
 
 logger = logging.getLogger(__name__)
 
@@ -47,11 +47,13 @@ def _user_of_access_token(db: Session, settings: Settings, token: str) -> User:
     return user
 
 
-def get_current_user(db: DbSession, settings: AppSettings, token: Bearer) -> User:
+async def get_current_user(
+    request: Request, db: DbSession, settings: AppSettings, token: Bearer
+) -> User:
     token = _require_bearer(token)
     if security.is_api_token(token):
         raise ApiTokenNotAccepted()
-    return _user_of_access_token(db, settings, token)
+    return await in_database(request, lambda: _user_of_access_token(db, settings, token))
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
@@ -65,13 +67,13 @@ async def _record_token_use(request: Request, token_id: int, now: datetime) -> N
         logger.warning("could not record the use of API token %s", token_id, exc_info=True)
 
 
-def require_scope(scope: Scope, *, users_too: bool = False) -> Callable[..., User]:
+def require_scope(scope: Scope, *, users_too: bool = False) -> Callable[..., Awaitable[User]]:
     """A dependency: the owner of the calling API token, which must have `scope`.
 
     With `users_too`, a signed-in user (access token) is let in as well.
     """
 
-    def caller(
+    async def caller(
         db: DbSession,
         settings: AppSettings,
         request: Request,
@@ -81,9 +83,11 @@ def require_scope(scope: Scope, *, users_too: bool = False) -> Callable[..., Use
         token = _require_bearer(token)
         if not security.is_api_token(token):
             if users_too:
-                return _user_of_access_token(db, settings, token)
+                return await in_database(
+                    request, lambda: _user_of_access_token(db, settings, token)
+                )
             raise PermissionDenied(f"This route needs an API token with the `{scope}` scope.")
-        api_token = api_tokens.authenticate(db, token, scope)
+        api_token = await in_database(request, lambda: api_tokens.authenticate(db, token, scope))
         now = utcnow()
         if api_tokens.use_is_due(api_token, now):
             background.add_task(_record_token_use, request, api_token.id, now)

@@ -60,28 +60,42 @@ def create_db_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> En
     return create_engine(url, echo=echo, pool_pre_ping=True, **pool)
 
 
+def _session_factory(bind: Engine | Connection) -> sessionmaker[Session]:
+    return sessionmaker(bind=bind, expire_on_commit=False, join_transaction_mode="create_savepoint")
+
+
 class Database:
     """One engine and the way to open units of work on it; lives on `app.state` and in the CLI."""
 
     def __init__(self, engine: Engine | Connection) -> None:
         self.bind = engine
         self.is_sqlite = engine.dialect.name == "sqlite"
-        self._sessions = sessionmaker(
-            bind=engine, expire_on_commit=False, join_transaction_mode="create_savepoint"
+        self._sessions = _session_factory(engine)
+        # Writers' connections carry the option that makes SQLite `BEGIN IMMEDIATE` (see
+        # `_tune_sqlite`), set on the bind so a session opens without touching the database.
+        # A test's Connection is already in its outer transaction, so it needs no such option.
+        write_bind = (
+            engine.execution_options(**{_WRITE: True}) if isinstance(engine, Engine) else engine
         )
+        self._write_sessions = _session_factory(write_bind)
         self._write_lock = threading.Lock()
 
     @classmethod
     def from_url(cls, url: str, *, echo: bool = False, pool_size: int = 10) -> "Database":
         return cls(create_db_engine(url, echo=echo, pool_size=pool_size))
 
+    def write_lock(self, *, write: bool) -> "threading.Lock | None":
+        """SQLite's one-writer-at-a-time lock for this process; none for readers or PostgreSQL."""
+        return self._write_lock if write and self.is_sqlite else None
+
+    def session(self, *, write: bool) -> Session:
+        """A new session; it touches the database only when first used."""
+        return self._write_sessions() if write else self._sessions()
+
     @contextmanager
     def unit_of_work(self, *, write: bool = True) -> Iterator[Session]:
         """A session whose work commits together when the block ends, or not at all."""
-        lock = self._write_lock if write and self.is_sqlite else nullcontext()
-        with lock, self._sessions() as session:
-            if write:
-                session.connection(execution_options={_WRITE: True})
+        with self.write_lock(write=write) or nullcontext(), self.session(write=write) as session:
             try:
                 yield session
                 session.commit()

@@ -1,16 +1,19 @@
 """Request-scoped dependencies every domain uses: settings and the request's unit of work.
 
-Dependencies that do no I/O are `async def` across the app: FastAPI runs a plain `def` one in a
-worker thread, and each such trip costs more than the work itself.
+Dependencies are `async def` across the app: FastAPI runs a plain `def` one in a worker thread,
+and each such trip costs more than the work itself. Those that load from the database do it
+through `in_database`: inline on SQLite, in a worker thread on PostgreSQL. Routes stay plain
+`def`, so a request makes at most one trip to a worker thread on SQLite.
 """
 
+import threading
 from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, nullcontext
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from typing import Annotated, TypeVar
 
 import anyio
 from fastapi import Depends, Request
-from fastapi.concurrency import contextmanager_in_threadpool, run_in_threadpool
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from app.core.config import Settings
@@ -46,17 +49,49 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
     Used with `scope="function"`, so a failed commit becomes an error response, never a 2xx.
     A request takes one of `Settings.request_connections` slots first, on the event loop:
     waiting for a pooled connection or a row lock inside a worker thread holds the thread, and
-    with every thread waiting, the requests holding connections could never finish.
+    with every thread waiting, the requests holding connections could never finish. The session
+    opens here without touching the database; the sync code that uses it runs in worker threads.
     """
     database: Database = request.app.state.database
     slots: anyio.Semaphore = request.app.state.database_slots
     write = request.method not in _READ_ONLY_METHODS
-    async with (
-        write_turn(request, write=write),
-        slots,
-        contextmanager_in_threadpool(database.unit_of_work(write=write)) as session,
-    ):
-        yield session
+    async with write_turn(request, write=write), slots, _holding(database.write_lock(write=write)):
+        session = database.session(write=write)
+        try:
+            yield session
+            await run_sync(database, session.commit)
+        except BaseException:
+            await run_sync(database, session.rollback)
+            raise
+        finally:
+            session.close()  # no I/O: the commit or rollback gave the connection back
+
+
+@asynccontextmanager
+async def _holding(lock: "threading.Lock | None") -> AsyncIterator[None]:
+    """Hold `lock` (SQLite's in-process writer lock) without blocking the event loop: only the
+    plugin dispatcher's short transactions compete for it once a request has its write turn."""
+    if lock is not None and not lock.acquire(blocking=False):
+        await run_in_threadpool(lock.acquire)
+    try:
+        yield
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+async def run_sync(database: Database, work: Callable[[], T]) -> T:
+    """Run sync database work from async code: inline on SQLite, whose queries and commits read
+    and write a local file in less time than a trip to a worker thread takes; in a worker thread
+    on a network database, whose round trips the event loop never waits for."""
+    if database.is_sqlite:
+        return work()
+    return await run_in_threadpool(work)
+
+
+async def in_database(request: Request, work: Callable[[], T]) -> T:
+    """`run_sync` on the app's database: for dependencies that load what a route needs."""
+    return await run_sync(request.app.state.database, work)
 
 
 async def run_in_unit_of_work(request: Request, work: Callable[[Session], T]) -> T:

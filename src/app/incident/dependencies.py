@@ -8,7 +8,7 @@ from fastapi import Depends, Header, Request
 from app.auth.dependencies import CurrentUser
 from app.common.errors import InvalidInput
 from app.common.params import id_path
-from app.core.dependencies import DbSession
+from app.core.dependencies import DbSession, in_database
 from app.incident import service
 from app.incident.models import Incident
 
@@ -16,7 +16,7 @@ _WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _ETAG = re.compile(r'^(?:W/)?"?(\d{1,10})"?$')
 
 
-def get_current_incident(
+async def get_current_incident(
     user: CurrentUser,
     incident_id: Annotated[int, id_path("incident")],
     db: DbSession,
@@ -28,7 +28,9 @@ def get_current_incident(
     version check sees the latest committed version.
     """
     locked = request.method in _WRITE_METHODS
-    return service.get_visible(db, incident_id, user, for_update=locked)
+    return await in_database(
+        request, lambda: service.get_visible(db, incident_id, user, for_update=locked)
+    )
 
 
 async def get_if_match(
