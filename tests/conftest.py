@@ -19,6 +19,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from app.auth.models import Role, User
 from app.core.config import Settings, get_settings
@@ -39,6 +40,24 @@ def _postgres_url() -> str:
     if os.environ.get("CI") or os.environ.get("REQUIRE_POSTGRES"):
         pytest.fail(f"{message}, and PostgreSQL is required here", pytrace=False)
     pytest.skip(message)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """A PostgreSQL that was asked for but can't be reached stops the run at once, with one line,
+    instead of failing each of its tests after the SQLite half has run."""
+    url = os.environ.get("TEST_DATABASE_URL", "")
+    if not url.startswith("postgresql"):
+        return
+    engine = create_engine(url, connect_args={"connect_timeout": 5})
+    try:
+        with engine.connect():
+            pass
+    except OperationalError as exc:
+        server = make_url(url).render_as_string(hide_password=True)
+        reason = str(exc.orig).strip().splitlines()[0]
+        pytest.exit(f"PostgreSQL at {server} is unreachable: {reason}", returncode=1)
+    finally:
+        engine.dispose()
 
 
 def _admin_engine(url: str) -> Engine:

@@ -176,3 +176,9 @@ def test_password_limits_are_enforced(client: TestClient, admin_headers: dict[st
     for password in ["short", "x" * 129]:
         body = {"email": "p@example.com", "full_name": "P", "password": password}
         assert_error(client.post("/api/auth/users", json=body, headers=admin_headers), 422)
+
+
+def test_login_sent_as_json_is_415_naming_the_form(client: TestClient) -> None:
+    response = client.post("/api/auth/login", json={"username": "a@example.com", "password": "x"})
+    assert_error(response, 415, "unsupported_media_type")
+    assert "form" in response.json()["error"]["message"]

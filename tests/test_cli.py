@@ -168,3 +168,24 @@ def test_demo_data_adds_incidents_with_people_tags_and_timelines(scratch_url: st
         assert incident.id == 261
     database.dispose()
     assert run("demo-data", "--incidents", "0")[0] == 2
+
+
+def test_an_unreachable_database_is_one_line_and_exit_1(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from app.cli import main
+    from app.core.config import get_settings
+
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:9/none")
+    monkeypatch.setenv("VAR_DIR", str(tmp_path))
+    monkeypatch.setattr("sys.argv", ["fastapi-app", "user", "list"])
+    get_settings.cache_clear()
+    try:
+        with pytest.raises(SystemExit) as exit_:
+            main()
+    finally:
+        get_settings.cache_clear()
+    assert exit_.value.code == 1
+    error = capsys.readouterr().err
+    assert error.startswith("Error: cannot reach the database:")
+    assert len(error.strip().splitlines()) == 1

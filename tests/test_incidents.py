@@ -77,6 +77,26 @@ def test_wrong_content_type_is_415(client: TestClient, member_headers: dict[str,
     assert_error(response, 415, "unsupported_media_type")
 
 
+def test_a_form_or_an_unlabelled_body_is_415_naming_json(
+    client: TestClient, member_headers: dict[str, str]
+) -> None:
+    form = client.post("/api/incidents", data={"title": "x"}, headers=member_headers)
+    assert_error(form, 415, "unsupported_media_type")
+    assert "application/json" in form.json()["error"]["message"]
+    unlabelled = client.post(
+        "/api/incidents",
+        content=b'{"title": "x"}',
+        headers={**member_headers, "Content-Type": ""},
+    )
+    assert_error(unlabelled, 415, "unsupported_media_type")
+
+
+def test_no_body_at_all_is_422_saying_what_is_missing(
+    client: TestClient, member_headers: dict[str, str]
+) -> None:
+    assert_error(client.post("/api/incidents", headers=member_headers), 422, "validation_error")
+
+
 def test_unknown_fields_and_bad_enum_values_are_422(
     client: TestClient, member_headers: dict[str, str]
 ) -> None:

@@ -495,4 +495,13 @@ def events_retry(
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except Exception as exc:
+        from sqlalchemy.exc import OperationalError
+
+        if not isinstance(exc, OperationalError):
+            raise
+        reason = str(exc.orig).strip().splitlines()[0]
+        typer.echo(f"Error: cannot reach the database: {reason}", err=True)
+        raise SystemExit(1) from None

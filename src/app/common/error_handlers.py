@@ -5,7 +5,7 @@ import logging
 from http import HTTPStatus
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, params
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -72,17 +72,34 @@ async def _app_error(_: Request, exc: AppError) -> JSONResponse:
     return error_response(exc.status_code, exc.code, exc.message, exc.details, exc.headers)
 
 
-def _is_json(content_type: str | None) -> bool:
-    media_type = (content_type or "").split(";")[0].strip().lower()
+def _is_json(content_type: str) -> bool:
+    media_type = content_type.split(";")[0].strip().lower()
     return media_type == "application/json" or media_type.endswith("+json")
+
+
+def _expects_form(request: Request) -> bool:
+    body = getattr(request.scope.get("route"), "body_field", None)
+    return body is not None and isinstance(body.field_info, params.Form)
+
+
+def _wrong_media_type(request: Request) -> str | None:
+    """What the body should have been sent as, when it came as something else (or unlabelled)."""
+    headers = request.headers
+    if headers.get("content-length", "0") == "0" and "transfer-encoding" not in headers:
+        return None  # no body at all: the validation error says what is missing
+    content_type = headers.get("content-type", "")
+    if _expects_form(request):
+        return None if "form" in content_type else "a form (application/x-www-form-urlencoded)"
+    return None if _is_json(content_type) else "application/json"
 
 
 async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
     body_expected = any(err.get("loc", ())[:1] == ("body",) for err in exc.errors())
-    content_type = request.headers.get("content-type")
-    if body_expected and content_type and not _is_json(content_type) and "form" not in content_type:
+    wanted = _wrong_media_type(request) if body_expected else None
+    if wanted is not None:
+        sent = request.headers.get("content-type") or "no Content-Type"
         return error_response(
-            415, "unsupported_media_type", f"Send the body as application/json, not {content_type}."
+            415, "unsupported_media_type", f"Send the body as {wanted}, not {sent}."
         )
     details = [
         {"loc": list(err.get("loc", ())), "msg": err.get("msg", ""), "type": err.get("type", "")}
