@@ -82,7 +82,10 @@ def main() -> None:
     parser.add_argument("--receiver-port", type=int, default=9100)
     args = parser.parse_args()
     receiver = subprocess.Popen(
-        [sys.executable, str(ROOT / "bench" / "receiver.py"), "--port", str(args.receiver_port)],
+        [
+            *(sys.executable, str(ROOT / "bench" / "receiver.py")),
+            *("--port", str(args.receiver_port), "--secret", SECRET),
+        ],
         env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
     )
     try:

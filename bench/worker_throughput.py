@@ -24,6 +24,7 @@ from app.incident.schemas import IncidentCreate
 from app.plugins.models import DeliveryStatus, PluginDelivery
 
 ROOT = Path(__file__).resolve().parents[1]
+SECRET = "bench-secret"  # the receiver checks every signature with it
 BIN = Path(sys.executable).parent
 
 
@@ -63,7 +64,7 @@ def run(url: str, workers: int, events: int, receiver_port: int) -> float:
         "LOG_LEVEL": "WARNING",
         "PLUGINS_ENABLED": "webhook",
         "WEBHOOK_URLS": f"http://127.0.0.1:{receiver_port}/hooks",
-        "WEBHOOK_SECRET": "bench-secret",
+        "WEBHOOK_SECRET": SECRET,
         "DISPATCHER_POLL_SECONDS": "0.1",
     }
     processes = [
@@ -94,7 +95,10 @@ def main() -> None:
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     args = parser.parse_args()
     receiver = subprocess.Popen(
-        [sys.executable, str(ROOT / "bench" / "receiver.py"), "--port", str(args.receiver_port)],
+        [
+            *(sys.executable, str(ROOT / "bench" / "receiver.py")),
+            *("--port", str(args.receiver_port), "--secret", SECRET),
+        ],
         env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
     )
     try:
