@@ -113,7 +113,7 @@ AdminUser = Annotated[User, Depends(require_admin)]
 WriterUser = Annotated[User, Depends(require_writer)]
 
 
-def client_address(request: Request) -> str:
+async def client_address(request: Request) -> str:
     """The caller's address, as the server saw it (behind a proxy: see FORWARDED_ALLOW_IPS)."""
     return request.client.host if request.client else "unknown"
 

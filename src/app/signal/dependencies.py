@@ -2,12 +2,12 @@
 
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 
 from app.auth.dependencies import require_scope
 from app.auth.models import Scope, User
 from app.common.params import id_path
-from app.core.dependencies import AppSettings, DbSession
+from app.core.dependencies import AppSettings, DbSession, in_database
 from app.incident import service as incidents
 from app.incident.models import Incident
 from app.signal.policy import SignalPolicy
@@ -18,13 +18,14 @@ SignalWriter = Annotated[User, Depends(require_scope(Scope.signals_write))]
 SignalReader = Annotated[User, Depends(require_scope(Scope.signals_read, users_too=True))]
 
 
-def get_signal_incident(
+async def get_signal_incident(
     reader: SignalReader,
     incident_id: Annotated[int, id_path("incident")],
     db: DbSession,
+    request: Request,
 ) -> Incident:
     """The incident, if the reader may see it; 404 otherwise (authenticated first)."""
-    return incidents.get_visible(db, incident_id, reader)
+    return await in_database(request, lambda: incidents.get_visible(db, incident_id, reader))
 
 
 async def get_policy(settings: AppSettings) -> SignalPolicy:
