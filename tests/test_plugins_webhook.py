@@ -1,4 +1,3 @@
-import statistics
 import time
 from pathlib import Path
 
@@ -103,7 +102,33 @@ def test_a_receiver_error_fails_the_delivery_without_revealing_the_url(
     }
 
 
-def test_receiver_down_keeps_requests_fast_and_every_event_arrives_once_when_it_is_back(
+def test_a_request_is_answered_while_a_plugin_call_hangs(
+    scratch_url: str, tmp_path: Path, receiver: Receiver
+) -> None:
+    """The request never waits for delivery: an incident is reported and answered while the
+    receiver still holds the previous incident's delivery open (bench/plugin_latency.py times it).
+    """
+    command.upgrade(alembic_config(scratch_url), "head")
+    receiver.delay = 5
+    settings = webhook_settings(
+        scratch_url,
+        tmp_path,
+        receiver,
+        DISPATCHER_ENABLED=True,
+        DISPATCHER_POLL_SECONDS=0.05,
+        DELIVERY_TIMEOUT_SECONDS=10,
+    )
+    database = Database.from_url(scratch_url)
+    admin = auth_headers(make_user(database, role="admin"), settings)  # type: ignore[arg-type]
+    with TestClient(create_app(settings)) as client:
+        create_incident(client, admin, title="first")
+        assert receiver.arrived.wait(10), "the first event was never sent"
+        create_incident(client, admin, title="second")
+        assert receiver.received == [], "the second request waited for the hanging delivery"
+    database.dispose()
+
+
+def test_receiver_down_then_back_every_event_arrives_once(
     scratch_url: str, tmp_path: Path, receiver: Receiver
 ) -> None:
     command.upgrade(alembic_config(scratch_url), "head")
@@ -121,12 +146,9 @@ def test_receiver_down_keeps_requests_fast_and_every_event_arrives_once_when_it_
     )
     database = Database.from_url(scratch_url)
     admin = auth_headers(make_user(database, role="admin"), settings)  # type: ignore[arg-type]
-    latencies = []
     with TestClient(create_app(settings)) as client:
         for n in range(20):
-            started = time.perf_counter()
             create_incident(client, admin, title=f"incident {n}")
-            latencies.append(time.perf_counter() - started)
         deadline = time.monotonic() + 10
         while not client.get("/api/events?status=failed", headers=admin).json()["items"]:
             assert time.monotonic() < deadline, "deliveries should fail while the receiver is down"
@@ -137,12 +159,6 @@ def test_receiver_down_keeps_requests_fast_and_every_event_arrives_once_when_it_
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline and open_deliveries(database):
             time.sleep(0.05)
-    # With the receiver down, creation took a median of ~10 ms here (worst < 100 ms): the
-    # request never waits for a plugin. The bounds leave room for a busy CI machine.
-    median, worst = statistics.median(latencies), max(latencies)
-    timing = f"median {median * 1000:.0f} ms, worst {worst * 1000:.0f} ms"
-    assert median < 0.2, timing
-    assert worst < 1, timing
     assert open_deliveries(database) == []
     for path in ("/hooks", "/slack"):
         counts = receiver.keys(path)
