@@ -6,10 +6,11 @@ through `in_database`: inline on SQLite, in a worker thread on PostgreSQL. Route
 `def`, so a request makes at most one trip to a worker thread on SQLite.
 """
 
+import functools
 import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
-from typing import Annotated, TypeVar
+from typing import Annotated, ParamSpec, TypeVar
 
 import anyio
 from fastapi import Depends, Request
@@ -20,6 +21,7 @@ from app.core.config import Settings
 from app.core.db import Database
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 _READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -109,5 +111,20 @@ async def run_in_unit_of_work(request: Request, work: Callable[[Session], T]) ->
         return await run_in_threadpool(run)
 
 
+class Runner:
+    """Runs a route's sync service call: inline on SQLite, in a worker thread otherwise."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    async def __call__(self, work: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        return await run_sync(self.database, functools.partial(work, *args, **kwargs))
+
+
+async def get_runner(request: Request) -> Runner:
+    return Runner(request.app.state.database)
+
+
 DbSession = Annotated[Session, Depends(get_db, scope="function")]
+Run = Annotated[Runner, Depends(get_runner)]
 AppSettings = Annotated[Settings, Depends(get_settings_dep)]

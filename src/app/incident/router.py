@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query, Response, status
 from app.auth.dependencies import CurrentUser, WriterUser
 from app.common.error_handlers import errors
 from app.common.params import id_path
-from app.core.dependencies import DbSession
+from app.core.dependencies import DbSession, Run
 from app.incident import listing, participants, service, timeline
 from app.incident.dependencies import CurrentIncident, IfMatch
 from app.incident.models import Incident, Participant, TimelineEntry
@@ -52,21 +52,22 @@ def _etag(response: Response, incident: Incident) -> Incident:
     status_code=status.HTTP_201_CREATED,
     responses={201: _ETAG, **errors(401, 403, 422)},
 )
-def create_incident(
-    data: IncidentCreate, user: WriterUser, db: DbSession, response: Response
+async def create_incident(
+    data: IncidentCreate, user: WriterUser, db: DbSession, run: Run, response: Response
 ) -> Incident:
     """Report an incident; the caller is its reporter and, unless another is named, commander."""
-    return _etag(response, service.create(db, data, reporter=user))
+    return _etag(response, await run(service.create, db, data, reporter=user))
 
 
 @router.get(
     "", summary="List incidents", response_model=IncidentPage, responses=errors(401, 403, 422)
 )
-def list_incidents(
-    user: CurrentUser, db: DbSession, params: Annotated[IncidentListParams, Query()]
+async def list_incidents(
+    user: CurrentUser, db: DbSession, run: Run, params: Annotated[IncidentListParams, Query()]
 ) -> IncidentPage:
     """Incidents you may see, filtered and sorted, one keyset page at a time."""
-    incidents, next_cursor = listing.list_page(
+    incidents, next_cursor = await run(
+        listing.list_page,
         db,
         user,
         params.filters(),
