@@ -26,7 +26,7 @@ from app.common.error_handlers import errors
 from app.common.errors import InvalidCredentials, PermissionDenied
 from app.common.params import Cursor, Limit, id_path
 from app.core.db_base import utcnow
-from app.core.dependencies import AppSettings, DbSession, run_in_unit_of_work
+from app.core.dependencies import AppSettings, DbSession, Run, run_in_unit_of_work
 
 UserId = Annotated[int, id_path("user")]
 TokenId = Annotated[int, id_path("API token")]
@@ -73,13 +73,14 @@ async def login(
 )
 def register(data: UserRegister, db: DbSession, settings: AppSettings) -> User:
     """Self-service sign-up as a member; off unless `REGISTRATION_ENABLED=true`."""
+    # Plain `def`, like every route that hashes a password: the hash runs in a worker thread.
     if not settings.REGISTRATION_ENABLED:
         raise PermissionDenied("Registration is disabled; ask an admin for an account.")
     return service.create(db, UserCreate(**data.model_dump()))
 
 
 @router.get("/me", summary="Read my account", response_model=UserRead, responses=errors(401, 403))
-def read_me(user: CurrentUser) -> User:
+async def read_me(user: CurrentUser) -> User:
     """The user the bearer token belongs to."""
     return user
 
@@ -87,9 +88,11 @@ def read_me(user: CurrentUser) -> User:
 @router.get(
     "/users", summary="List users", response_model=UserPage, responses=errors(401, 403, 422)
 )
-def list_users(_: AdminUser, db: DbSession, limit: Limit = 50, cursor: Cursor = None) -> UserPage:
+async def list_users(
+    _: AdminUser, db: DbSession, run: Run, limit: Limit = 50, cursor: Cursor = None
+) -> UserPage:
     """All users, oldest first (admin only)."""
-    users, next_cursor = service.list_page(db, limit=limit, cursor=cursor)
+    users, next_cursor = await run(service.list_page, db, limit=limit, cursor=cursor)
     return UserPage(items=[UserRead.model_validate(u) for u in users], next_cursor=next_cursor)
 
 
@@ -111,9 +114,9 @@ def create_user(data: UserCreate, _: AdminUser, db: DbSession) -> User:
     response_model=UserRead,
     responses=errors(401, 403, 404),
 )
-def read_user(user_id: UserId, _: AdminUser, db: DbSession) -> User:
+async def read_user(user_id: UserId, _: AdminUser, db: DbSession, run: Run) -> User:
     """One user (admin only)."""
-    return service.get(db, user_id)
+    return await run(service.get, db, user_id)
 
 
 @router.patch(
@@ -122,9 +125,11 @@ def read_user(user_id: UserId, _: AdminUser, db: DbSession) -> User:
     response_model=UserRead,
     responses=errors(401, 403, 404, 409, 422),
 )
-def update_user(user_id: UserId, data: UserUpdate, _: AdminUser, db: DbSession) -> User:
+async def update_user(
+    user_id: UserId, data: UserUpdate, _: AdminUser, db: DbSession, run: Run
+) -> User:
     """Rename, change the role of, deactivate or reactivate a user (admin only)."""
-    return service.update(db, service.get(db, user_id), data)
+    return await run(lambda: service.update(db, service.get(db, user_id), data))
 
 
 @tokens_router.post(
@@ -134,20 +139,22 @@ def update_user(user_id: UserId, data: UserUpdate, _: AdminUser, db: DbSession) 
     status_code=status.HTTP_201_CREATED,
     responses=errors(401, 403, 422),
 )
-def create_token(data: ApiTokenCreate, admin: AdminUser, db: DbSession) -> ApiTokenCreated:
+async def create_token(
+    data: ApiTokenCreate, admin: AdminUser, db: DbSession, run: Run
+) -> ApiTokenCreated:
     """Create an API token for a machine (admin only); the secret is in this response only."""
-    token, secret = api_tokens.create(db, data, default_owner=admin)
+    token, secret = await run(api_tokens.create, db, data, default_owner=admin)
     return ApiTokenCreated(**ApiTokenRead.model_validate(token).model_dump(), token=secret)
 
 
 @tokens_router.get(
     "", summary="List API tokens", response_model=ApiTokenPage, responses=errors(401, 403, 422)
 )
-def list_tokens(
-    _: AdminUser, db: DbSession, limit: Limit = 50, cursor: Cursor = None
+async def list_tokens(
+    _: AdminUser, db: DbSession, run: Run, limit: Limit = 50, cursor: Cursor = None
 ) -> ApiTokenPage:
     """All API tokens, revoked ones too, oldest first (admin only); never their secrets."""
-    tokens, next_cursor = api_tokens.list_page(db, limit=limit, cursor=cursor)
+    tokens, next_cursor = await run(api_tokens.list_page, db, limit=limit, cursor=cursor)
     return ApiTokenPage(
         items=[ApiTokenRead.model_validate(t) for t in tokens], next_cursor=next_cursor
     )
@@ -159,9 +166,9 @@ def list_tokens(
     response_model=ApiTokenRead,
     responses=errors(401, 403, 404),
 )
-def read_token(token_id: TokenId, _: AdminUser, db: DbSession) -> ApiToken:
+async def read_token(token_id: TokenId, _: AdminUser, db: DbSession, run: Run) -> ApiToken:
     """One API token (admin only)."""
-    return api_tokens.get(db, token_id)
+    return await run(api_tokens.get, db, token_id)
 
 
 @tokens_router.delete(
@@ -170,6 +177,6 @@ def read_token(token_id: TokenId, _: AdminUser, db: DbSession) -> ApiToken:
     status_code=status.HTTP_204_NO_CONTENT,
     responses=errors(401, 403, 404),
 )
-def revoke_token(token_id: TokenId, _: AdminUser, db: DbSession) -> None:
+async def revoke_token(token_id: TokenId, _: AdminUser, db: DbSession, run: Run) -> None:
     """Revoke an API token (admin only): it stops working at once. Revoking twice is fine."""
-    api_tokens.revoke(db, api_tokens.get(db, token_id))
+    await run(lambda: api_tokens.revoke(db, api_tokens.get(db, token_id)))

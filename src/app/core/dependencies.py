@@ -1,9 +1,11 @@
 """Request-scoped dependencies every domain uses: settings and the request's unit of work.
 
-Dependencies are `async def` across the app: FastAPI runs a plain `def` one in a worker thread,
-and each such trip costs more than the work itself. Those that load from the database do it
-through `in_database`: inline on SQLite, in a worker thread on PostgreSQL. Routes stay plain
-`def`, so a request makes at most one trip to a worker thread on SQLite.
+Dependencies and routes are `async def`: FastAPI runs a plain `def` one in a worker thread (a
+route's response validation in a second one), and each such trip costs more than the work
+itself. Their database work goes through `in_database` (dependencies) and `Run` (routes): inline
+on SQLite, whose queries read a local file faster than a thread hand-off, and in a worker thread
+on PostgreSQL, whose round trips the event loop never waits for. Routes whose work is long CPU
+work (hashing a password, a big alert batch) stay plain `def`, so it runs in a worker thread.
 """
 
 import functools

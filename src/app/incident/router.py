@@ -86,11 +86,11 @@ async def list_incidents(
     response_model=IncidentStats,
     responses=errors(401, 403, 422),
 )
-def incident_stats(
-    user: CurrentUser, db: DbSession, params: Annotated[IncidentListParams, Query()]
+async def incident_stats(
+    user: CurrentUser, db: DbSession, run: Run, params: Annotated[IncidentListParams, Query()]
 ) -> IncidentStats:
     """How many incidents you may see, by status and severity (same filters as the list)."""
-    return service.stats(db, user, params.filters())
+    return await run(service.stats, db, user, params.filters())
 
 
 @router.get(
@@ -99,7 +99,7 @@ def incident_stats(
     response_model=IncidentRead,
     responses={200: _ETAG, **errors(401, 403, 404, 422)},
 )
-def read_incident(incident: CurrentIncident, response: Response) -> Incident:
+async def read_incident(incident: CurrentIncident, response: Response) -> Incident:
     """One incident; its `ETag` is the version to send back in `If-Match`."""
     return _etag(response, incident)
 
@@ -110,16 +110,17 @@ def read_incident(incident: CurrentIncident, response: Response) -> Incident:
     response_model=IncidentRead,
     responses={200: _ETAG, **errors(401, 403, 404, 409, 412, 422)},
 )
-def update_incident(
+async def update_incident(
     incident: CurrentIncident,
     data: IncidentUpdate,
     user: WriterUser,
     db: DbSession,
+    run: Run,
     response: Response,
     if_match: IfMatch = None,
 ) -> Incident:
     """Change fields or status; the state machine and your role decide what is allowed."""
-    updated = service.update(db, incident, data, actor=user, expected_version=if_match)
+    updated = await run(service.update, db, incident, data, actor=user, expected_version=if_match)
     return _etag(response, updated)
 
 
@@ -129,12 +130,17 @@ def update_incident(
     response_model=TimelinePage,
     responses=errors(401, 403, 404, 422),
 )
-def read_timeline(
-    incident: CurrentIncident, db: DbSession, params: Annotated[TimelineParams, Query()]
+async def read_timeline(
+    incident: CurrentIncident, db: DbSession, run: Run, params: Annotated[TimelineParams, Query()]
 ) -> TimelinePage:
     """Everything that happened to the incident, newest (default) or oldest first."""
-    entries, next_cursor = timeline.list_page(
-        db, incident, order=params.order, limit=params.limit, cursor=params.cursor
+    entries, next_cursor = await run(
+        timeline.list_page,
+        db,
+        incident,
+        order=params.order,
+        limit=params.limit,
+        cursor=params.cursor,
     )
     items = [TimelineEntryRead.model_validate(entry) for entry in entries]
     return TimelinePage(items=items, next_cursor=next_cursor)
@@ -147,11 +153,11 @@ def read_timeline(
     status_code=status.HTTP_201_CREATED,
     responses=errors(401, 403, 404, 422),
 )
-def add_note(
-    incident: CurrentIncident, data: NoteCreate, user: WriterUser, db: DbSession
+async def add_note(
+    incident: CurrentIncident, data: NoteCreate, user: WriterUser, db: DbSession, run: Run
 ) -> TimelineEntry:
     """Add a note to the timeline."""
-    return timeline.add_note(db, incident, user, data.text)
+    return await run(timeline.add_note, db, incident, user, data.text)
 
 
 @router.get(
@@ -160,9 +166,11 @@ def add_note(
     response_model=list[ParticipantRead],
     responses=errors(401, 403, 404, 422),
 )
-def list_participants(incident: CurrentIncident, db: DbSession) -> list[Participant]:
+async def list_participants(
+    incident: CurrentIncident, db: DbSession, run: Run
+) -> list[Participant]:
     """The people working the incident, in the order they joined."""
-    return participants.list_for(db, incident)
+    return await run(participants.list_for, db, incident)
 
 
 @router.post(
@@ -172,11 +180,11 @@ def list_participants(incident: CurrentIncident, db: DbSession) -> list[Particip
     status_code=status.HTTP_201_CREATED,
     responses=errors(401, 403, 404, 409, 422),
 )
-def add_participant(
-    incident: CurrentIncident, data: ParticipantCreate, user: CurrentUser, db: DbSession
+async def add_participant(
+    incident: CurrentIncident, data: ParticipantCreate, user: CurrentUser, db: DbSession, run: Run
 ) -> Participant:
     """Bring someone in (commander or admin)."""
-    return participants.add(db, incident, data.user_id, data.role, actor=user)
+    return await run(participants.add, db, incident, data.user_id, data.role, actor=user)
 
 
 @router.patch(
@@ -185,15 +193,16 @@ def add_participant(
     response_model=ParticipantRead,
     responses=errors(401, 403, 404, 409, 422),
 )
-def change_participant(
+async def change_participant(
     incident: CurrentIncident,
     user_id: UserId,
     data: ParticipantUpdate,
     user: CurrentUser,
     db: DbSession,
+    run: Run,
 ) -> Participant:
     """Change someone's role (commander or admin); the commander's role is fixed."""
-    return participants.change_role(db, incident, user_id, data.role, actor=user)
+    return await run(participants.change_role, db, incident, user_id, data.role, actor=user)
 
 
 @router.delete(
@@ -202,8 +211,8 @@ def change_participant(
     status_code=status.HTTP_204_NO_CONTENT,
     responses=errors(401, 403, 404, 409, 422),
 )
-def remove_participant(
-    incident: CurrentIncident, user_id: UserId, user: CurrentUser, db: DbSession
+async def remove_participant(
+    incident: CurrentIncident, user_id: UserId, user: CurrentUser, db: DbSession, run: Run
 ) -> None:
     """Take someone off the incident (commander or admin); not the commander."""
-    participants.remove(db, incident, user_id, actor=user)
+    await run(participants.remove, db, incident, user_id, actor=user)

@@ -8,7 +8,7 @@ from app.auth.dependencies import AdminUser
 from app.common.error_handlers import errors
 from app.common.params import Cursor, Limit, id_path
 from app.common.validation import CleanText
-from app.core.dependencies import DbSession
+from app.core.dependencies import DbSession, Run
 from app.plugins import service
 from app.plugins.dependencies import Plugins
 from app.plugins.models import DeliveryStatus, OutboxEvent
@@ -27,7 +27,7 @@ PluginName = Annotated[CleanText | None, Query(max_length=100, description="Only
     response_model=list[PluginRead],
     responses=errors(401, 403),
 )
-def list_plugins(_: AdminUser, plugins: Plugins) -> list[PluginRead]:
+async def list_plugins(_: AdminUser, plugins: Plugins) -> list[PluginRead]:
     """Installed plugins: version, enabled, hooks, and why a plugin failed to load."""
     return [PluginRead.model_validate(plugin) for plugin in plugins.plugins.values()]
 
@@ -39,9 +39,10 @@ def list_plugins(_: AdminUser, plugins: Plugins) -> list[PluginRead]:
     response_model=EventPage,
     responses=errors(401, 403, 422),
 )
-def list_events(
+async def list_events(
     _: AdminUser,
     db: DbSession,
+    run: Run,
     status: Annotated[
         DeliveryStatus | None, Query(description="Only events with a delivery in this state.")
     ] = None,
@@ -50,8 +51,8 @@ def list_events(
     cursor: Cursor = None,
 ) -> EventPage:
     """Outbox events with their deliveries, newest first."""
-    events, next_cursor = service.list_events(
-        db, status=status, plugin=plugin, limit=limit, cursor=cursor
+    events, next_cursor = await run(
+        service.list_events, db, status=status, plugin=plugin, limit=limit, cursor=cursor
     )
     return EventPage(items=[EventRead.model_validate(e) for e in events], next_cursor=next_cursor)
 
@@ -63,9 +64,9 @@ def list_events(
     response_model=EventDetail,
     responses=errors(401, 403, 404),
 )
-def read_event(event_id: EventId, _: AdminUser, db: DbSession) -> OutboxEvent:
+async def read_event(event_id: EventId, _: AdminUser, db: DbSession, run: Run) -> OutboxEvent:
     """One event: its payload as plugins receive it, and every delivery's state."""
-    return service.get_event(db, event_id)
+    return await run(service.get_event, db, event_id)
 
 
 @router.post(
@@ -75,9 +76,9 @@ def read_event(event_id: EventId, _: AdminUser, db: DbSession) -> OutboxEvent:
     response_model=RetryResult,
     responses=errors(401, 403, 404, 422),
 )
-def retry_event(
-    event_id: EventId, _: AdminUser, db: DbSession, plugin: PluginName = None
+async def retry_event(
+    event_id: EventId, _: AdminUser, db: DbSession, run: Run, plugin: PluginName = None
 ) -> RetryResult:
     """Deliver a failed or dead event again, now, with a fresh attempt budget."""
-    retried, event = service.retry(db, event_id, plugin=plugin)
+    retried, event = await run(service.retry, db, event_id, plugin=plugin)
     return RetryResult(retried=retried, event=EventRead.model_validate(event))
