@@ -20,7 +20,7 @@ from app.auth.models import Role, Scope, User
 from app.common.errors import NotAuthenticated, PermissionDenied
 from app.core.config import Settings
 from app.core.db_base import utcnow
-from app.core.dependencies import AppSettings, DbSession, in_database, run_in_unit_of_work
+from app.core.dependencies import AppSettings, DbSession, Run, run_in_unit_of_work
 
 logger = logging.getLogger(__name__)
 
@@ -47,13 +47,11 @@ def _user_of_access_token(db: Session, settings: Settings, token: str) -> User:
     return user
 
 
-async def get_current_user(
-    request: Request, db: DbSession, settings: AppSettings, token: Bearer
-) -> User:
+async def get_current_user(db: DbSession, run: Run, settings: AppSettings, token: Bearer) -> User:
     token = _require_bearer(token)
     if security.is_api_token(token):
         raise ApiTokenNotAccepted()
-    return await in_database(request, lambda: _user_of_access_token(db, settings, token))
+    return await run(_user_of_access_token, db, settings, token)
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
@@ -75,6 +73,7 @@ def require_scope(scope: Scope, *, users_too: bool = False) -> Callable[..., Awa
 
     async def caller(
         db: DbSession,
+        run: Run,
         settings: AppSettings,
         request: Request,
         background: BackgroundTasks,
@@ -83,11 +82,9 @@ def require_scope(scope: Scope, *, users_too: bool = False) -> Callable[..., Awa
         token = _require_bearer(token)
         if not security.is_api_token(token):
             if users_too:
-                return await in_database(
-                    request, lambda: _user_of_access_token(db, settings, token)
-                )
+                return await run(_user_of_access_token, db, settings, token)
             raise PermissionDenied(f"This route needs an API token with the `{scope}` scope.")
-        api_token = await in_database(request, lambda: api_tokens.authenticate(db, token, scope))
+        api_token = await run(api_tokens.authenticate, db, token, scope)
         now = utcnow()
         if api_tokens.use_is_due(api_token, now):
             background.add_task(_record_token_use, request, api_token.id, now)

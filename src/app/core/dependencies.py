@@ -2,7 +2,7 @@
 
 Dependencies and routes are `async def`: FastAPI runs a plain `def` one in a worker thread (a
 route's response validation in a second one), and each such trip costs more than the work
-itself. Their database work goes through `in_database` (dependencies) and `Run` (routes): inline
+itself. Their database work goes through `Run`: inline
 on SQLite, whose queries read a local file faster than a thread hand-off, and in a worker thread
 on PostgreSQL, whose round trips the event loop never waits for. Routes whose work is long CPU
 work (hashing a password, a big alert batch) stay plain `def`, so it runs in a worker thread.
@@ -54,7 +54,7 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
     A request takes one of `Settings.request_connections` slots first, on the event loop:
     waiting for a pooled connection or a row lock inside a worker thread holds the thread, and
     with every thread waiting, the requests holding connections could never finish. The session
-    opens here without touching the database; the sync code that uses it runs in worker threads.
+    opens here without touching the database; the code that uses it goes through `Run`.
     """
     database: Database = request.app.state.database
     slots: anyio.Semaphore = request.app.state.database_slots
@@ -93,11 +93,6 @@ async def run_sync(database: Database, work: Callable[[], T]) -> T:
     return await run_in_threadpool(work)
 
 
-async def in_database(request: Request, work: Callable[[], T]) -> T:
-    """`run_sync` on the app's database: for dependencies that load what a route needs."""
-    return await run_sync(request.app.state.database, work)
-
-
 async def run_in_unit_of_work(request: Request, work: Callable[[Session], T]) -> T:
     """Run `work` in a write unit of work of its own, committed when it returns: from a task
     after the response, or in a route whose work must be kept even when it answers an error
@@ -114,7 +109,8 @@ async def run_in_unit_of_work(request: Request, work: Callable[[Session], T]) ->
 
 
 class Runner:
-    """Runs a route's sync service call: inline on SQLite, in a worker thread otherwise."""
+    """Runs the sync database work of a route or a dependency (`await run(service.get, db, id)`):
+    inline on SQLite, in a worker thread otherwise (see `run_sync`)."""
 
     def __init__(self, database: Database) -> None:
         self.database = database

@@ -8,7 +8,7 @@ from fastapi import Depends, Header, Request
 from app.auth.dependencies import CurrentUser
 from app.common.errors import InvalidInput
 from app.common.params import id_path
-from app.core.dependencies import DbSession, in_database
+from app.core.dependencies import DbSession, Run
 from app.incident import service
 from app.incident.models import Incident
 
@@ -20,6 +20,7 @@ async def get_current_incident(
     user: CurrentUser,
     incident_id: Annotated[int, id_path("incident")],
     db: DbSession,
+    run: Run,
     request: Request,
 ) -> Incident:
     """Authenticate first, so an anonymous caller learns nothing about which ids exist.
@@ -28,9 +29,7 @@ async def get_current_incident(
     version check sees the latest committed version.
     """
     locked = request.method in _WRITE_METHODS
-    return await in_database(
-        request, lambda: service.get_visible(db, incident_id, user, for_update=locked)
-    )
+    return await run(service.get_visible, db, incident_id, user, for_update=locked)
 
 
 async def get_if_match(

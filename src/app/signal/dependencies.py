@@ -2,12 +2,12 @@
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 
 from app.auth.dependencies import require_scope
 from app.auth.models import Scope, User
 from app.common.params import id_path
-from app.core.dependencies import AppSettings, DbSession, in_database
+from app.core.dependencies import AppSettings, DbSession, Run
 from app.incident import service as incidents
 from app.incident.models import Incident
 from app.signal.policy import SignalPolicy
@@ -22,10 +22,10 @@ async def get_signal_incident(
     reader: SignalReader,
     incident_id: Annotated[int, id_path("incident")],
     db: DbSession,
-    request: Request,
+    run: Run,
 ) -> Incident:
     """The incident, if the reader may see it; 404 otherwise (authenticated first)."""
-    return await in_database(request, lambda: incidents.get_visible(db, incident_id, reader))
+    return await run(incidents.get_visible, db, incident_id, reader)
 
 
 async def get_policy(settings: AppSettings) -> SignalPolicy:
