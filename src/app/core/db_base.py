@@ -1,8 +1,9 @@
 """The declarative base every model inherits: stable constraint names and UTC-aware datetimes."""
 
 from datetime import UTC, datetime
+from typing import Any, cast
 
-from sqlalchemy import DateTime, Dialect, MetaData, func
+from sqlalchemy import DateTime, Dialect, Insert, MetaData, Table, func, insert, inspect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -48,3 +49,23 @@ class TimestampMixin:
     updated_at: Mapped[datetime] = mapped_column(
         default=utcnow, onupdate=utcnow, server_default=func.now()
     )
+
+
+def insert_into(model: type[Base]) -> Insert:
+    """A Core INSERT into `model`'s table. Given the table rather than the class, a Session runs
+    it as plain SQL, past the ORM's bulk-insert machinery."""
+    return insert(cast(Table, model.__table__))
+
+
+def column_values(row: Base) -> dict[str, Any]:
+    """The column values set on a new ORM object, keyed by column: the row of a Core INSERT.
+
+    For hot paths that write rows without the ORM's unit of work; defaults are not applied, so
+    set every column the row needs.
+    """
+    state = inspect(row)
+    return {
+        prop.columns[0].key: state.dict[prop.key]
+        for prop in state.mapper.column_attrs
+        if prop.key in state.dict
+    }
