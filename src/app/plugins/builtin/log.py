@@ -15,7 +15,8 @@ class LogPlugin:
     def __init__(self, options: Mapping[str, Any]) -> None:
         self.options = dict(options)
 
-    def write(self, event: IncidentEvent) -> None:
+    async def write(self, event: IncidentEvent) -> None:
+        """Async so the dispatcher calls it on its loop: a log line needs no thread of its own."""
         fields: dict[str, Any] = {
             "event_id": str(event.id),
             "event_type": event.type,
