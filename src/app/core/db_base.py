@@ -60,8 +60,8 @@ def insert_into(model: type[Base]) -> Insert:
 def column_values(row: Base) -> dict[str, Any]:
     """The column values set on a new ORM object, keyed by column: the row of a Core INSERT.
 
-    For hot paths that write rows without the ORM's unit of work; defaults are not applied, so
-    set every column the row needs.
+    For hot paths that write rows without the ORM's unit of work. Column defaults still apply to
+    the INSERT, but not to the object: set on it every value its readers need.
     """
     state = inspect(row)
     return {
