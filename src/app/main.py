@@ -65,7 +65,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.database = database or Database.from_url(
         settings.DATABASE_URL, echo=settings.DATABASE_ECHO, pool_size=settings.DATABASE_POOL_SIZE
     )
-    app.state.plugins = PluginRuntime(settings, app.state.database)
+    app.state.plugins = PluginRuntime(app.state)
     app.state.background = [app.state.plugins]
     install_error_handlers(app)
     openapi.install(app)

@@ -18,6 +18,7 @@ import anyio
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
+from starlette.datastructures import State
 
 from app.core.config import Settings
 from app.core.db import Database
@@ -33,33 +34,32 @@ async def get_settings_dep(request: Request) -> Settings:
     return settings
 
 
-def write_turn(request: Request, *, write: bool) -> AbstractAsyncContextManager[object]:
+def write_turn(state: State, *, write: bool) -> AbstractAsyncContextManager[object]:
     """Wait here, on the event loop, for this process's turn to write to SQLite.
 
     `Database` lets one SQLite writer in at a time. A writer waiting for that lock inside a
     worker thread holds the thread while it waits; with as many waiting writers as threads, the
     writer holding the lock has no thread left to finish in, and every request hangs.
     """
-    database: Database = request.app.state.database
+    database: Database = state.database
     if write and database.is_sqlite:
-        turn: anyio.Lock = request.app.state.sqlite_write_turn
+        turn: anyio.Lock = state.sqlite_write_turn
         return turn
     return nullcontext()
 
 
-async def get_db(request: Request) -> AsyncIterator[Session]:
-    """The request's unit of work: committed before the response is sent, or rolled back.
+@asynccontextmanager
+async def unit_of_work(state: State, *, write: bool) -> AsyncIterator[Session]:
+    """A unit of work opened from the event loop, committed when the block ends or rolled back.
 
-    Used with `scope="function"`, so a failed commit becomes an error response, never a 2xx.
-    A request takes one of `Settings.request_connections` slots first, on the event loop:
-    waiting for a pooled connection or a row lock inside a worker thread holds the thread, and
-    with every thread waiting, the requests holding connections could never finish. The session
-    opens here without touching the database; the code that uses it goes through `Run`.
+    It takes one of `Settings.request_connections` slots first, on the event loop: waiting for
+    a pooled connection or a row lock inside a worker thread holds the thread, and with every
+    thread waiting, the units of work holding connections could never finish. The session opens
+    without touching the database; the code that uses it goes through `run_sync`.
     """
-    database: Database = request.app.state.database
-    slots: anyio.Semaphore = request.app.state.database_slots
-    write = request.method not in _READ_ONLY_METHODS
-    async with write_turn(request, write=write), slots, _holding(database.write_lock(write=write)):
+    database: Database = state.database
+    slots: anyio.Semaphore = state.database_slots
+    async with write_turn(state, write=write), slots, _holding(database.write_lock(write=write)):
         session = database.session(write=write)
         try:
             yield session
@@ -69,6 +69,16 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
             raise
         finally:
             session.close()  # no I/O: the commit or rollback gave the connection back
+
+
+async def get_db(request: Request) -> AsyncIterator[Session]:
+    """The request's unit of work: committed before the response is sent, or rolled back.
+
+    Used with `scope="function"`, so a failed commit becomes an error response, never a 2xx.
+    """
+    write = request.method not in _READ_ONLY_METHODS
+    async with unit_of_work(request.app.state, write=write) as session:
+        yield session
 
 
 @asynccontextmanager
@@ -104,8 +114,19 @@ async def run_in_unit_of_work(request: Request, work: Callable[[Session], T]) ->
         with database.unit_of_work() as session:
             return work(session)
 
-    async with write_turn(request, write=True), slots:
+    async with write_turn(request.app.state, write=True), slots:
         return await run_in_threadpool(run)
+
+
+async def run_queued_with_requests(state: State, work: Callable[[Session], T]) -> T:
+    """Run `work` in a write unit of work of its own, on the event loop that serves requests,
+    queued with their writes and run the way theirs are: for the server's background work.
+
+    On SQLite, a writer in another thread holds the write lock while it waits for the GIL after
+    each query, and every request queued behind it waits too (create p99 130 ms instead of 40).
+    """
+    async with unit_of_work(state, write=True) as session:
+        return await run_sync(state.database, functools.partial(work, session))
 
 
 class Runner:

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol, TypeVar
 from uuid import uuid4
 
 from sqlalchemy.orm import Session
@@ -29,6 +29,15 @@ from app.plugins.events import EVENT_ADAPTER
 from app.plugins.loader import PluginRegistry
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+class Transact(Protocol):
+    """Runs `work` in a unit of work of its own, committed when it returns, and returns its
+    result."""
+
+    def __call__(self, work: Callable[[Session], T], /) -> Awaitable[T]: ...
 
 
 @dataclass(frozen=True)
@@ -97,8 +106,10 @@ class Dispatcher:
         config: DispatcherConfig,
         *,
         owner: str | None = None,
+        transact: Transact | None = None,
     ) -> None:
         self.database = database
+        self._transact = transact or self._in_thread
         self.registry = registry
         self.config = config
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid4().hex[:6]}"
@@ -182,23 +193,29 @@ class Dispatcher:
         outcomes = list(self._outcomes)
         if not outcomes and lease < 1:
             return []
-        leased = await asyncio.to_thread(self._sync_in_thread, outcomes, lease)
+        leased = await self._transact(lambda db: self._record_and_lease(db, outcomes, lease))
         del self._outcomes[: len(outcomes)]  # kept for the next try if the transaction failed
         return leased
 
-    def _sync_in_thread(self, outcomes: list[Outcome], lease: int) -> list[Leased]:
-        with self.database.unit_of_work() as db:
-            deliveries.record(db, outcomes, owner=self.owner, policy=self.config.policy)
-            if lease < 1:
-                return []
-            self._housekeeping(db)
-            return deliveries.lease(
-                db,
-                owner=self.owner,
-                plugins=list(self._plugins),
-                limit=lease,
-                lease_for=self.config.lease,
-            )
+    async def _in_thread(self, work: Callable[[Session], T]) -> T:
+        def run() -> T:
+            with self.database.unit_of_work() as db:
+                return work(db)
+
+        return await asyncio.to_thread(run)
+
+    def _record_and_lease(self, db: Session, outcomes: list[Outcome], lease: int) -> list[Leased]:
+        deliveries.record(db, outcomes, owner=self.owner, policy=self.config.policy)
+        if lease < 1:
+            return []
+        self._housekeeping(db)
+        return deliveries.lease(
+            db,
+            owner=self.owner,
+            plugins=list(self._plugins),
+            limit=lease,
+            lease_for=self.config.lease,
+        )
 
     def _housekeeping(self, db: Session) -> None:
         """Fan new events out and reclaim dead workers' leases — once per poll interval, or
@@ -245,12 +262,8 @@ class Dispatcher:
         await asyncio.gather(*self._inflight, return_exceptions=True)
         self._inflight.clear()
         ids = [item.id for item in unfinished]
-        await asyncio.to_thread(self._release, ids)
+        await self._transact(lambda db: deliveries.release(db, ids, owner=self.owner))
         logger.info("dispatcher %s released %d unfinished deliveries", self.owner, len(ids))
-
-    def _release(self, ids: list[int]) -> None:
-        with self.database.unit_of_work() as db:
-            deliveries.release(db, ids, owner=self.owner)
 
     async def _sleep(self, seconds: float) -> None:
         with suppress(TimeoutError):
