@@ -51,6 +51,18 @@ def test_filters_narrow_the_list(client: TestClient, people: Cast) -> None:
     assert listed(f"created_to={after}") == {db_fire["id"]}
 
 
+def test_each_listed_incident_carries_its_tags_sorted(client: TestClient, people: Cast) -> None:
+    headers = people["commander"]
+    tagged = create_incident(client, headers, title="Tagged", tags=["payments", "EU", "db"])
+    untagged = create_incident(client, headers, title="Untagged")
+
+    items = client.get("/api/incidents", headers=headers).json()["items"]
+
+    tags = {item["id"]: item["tags"] for item in items}
+    assert tags[tagged["id"]] == ["db", "eu", "payments"]
+    assert tags[untagged["id"]] == []
+
+
 def test_unknown_sort_is_422_naming_the_allowed_ones(
     client: TestClient, member_headers: dict[str, str]
 ) -> None:

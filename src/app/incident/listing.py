@@ -5,19 +5,19 @@ page 1 costs. The cursor carries the sort it was made for; using it with another
 
 Pages are read as plain rows, not ORM objects: nothing on a page is changed, and building
 fifty tracked instances with their tag collections cost more than the rest of the request.
+Each row brings its tags as a JSON array, which costs less than a second query for them.
 """
 
-from collections import defaultdict
-from collections.abc import Sequence
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import ColumnElement, RowMapping, exists, select, tuple_
+from sqlalchemy import ColumnElement, exists, select, tuple_
 from sqlalchemy.orm import Session
 
 from app.auth.models import User
 from app.common.errors import InvalidInput
 from app.common.pagination import decode_cursor, encode_cursor
+from app.common.sql import json_array_agg
 from app.common.validation import CleanText, InputModel, RowId, Timestamp
 from app.incident.models import Incident, IncidentTag, Severity, Status
 from app.incident.permissions import takes_part, visible_to
@@ -54,6 +54,12 @@ _CURSOR = TypeAdapter(_Position)
 
 
 _COLUMNS = tuple(Incident.__table__.columns)
+_TAGS = (
+    select(json_array_agg(IncidentTag.name))
+    .where(IncidentTag.incident_id == Incident.id)
+    .scalar_subquery()
+    .label("tag_names")
+)
 
 
 def filter_clauses(filters: IncidentFilters, user: User) -> list[ColumnElement[bool]]:
@@ -110,7 +116,7 @@ def list_page(
     direction = column.desc() if order == "desc" else column.asc()
     tie_breaker = Incident.id.desc() if order == "desc" else Incident.id.asc()
     query = (
-        select(*_COLUMNS)
+        select(*_COLUMNS, _TAGS)
         .where(*filter_clauses(filters, user))
         .order_by(direction, tie_breaker)
         .limit(limit + 1)
@@ -124,17 +130,6 @@ def list_page(
         next_cursor = encode_cursor(
             {"sort": sort, "order": order, "value": last[column.key], "id": last["id"]}
         )
-    return _with_tags(db, rows[:limit]), next_cursor
-
-
-def _with_tags(db: Session, rows: Sequence[RowMapping]) -> list[dict[str, Any]]:
-    tags: dict[int, list[str]] = defaultdict(list)
-    if rows:
-        query = (
-            select(IncidentTag.incident_id, IncidentTag.name)
-            .where(IncidentTag.incident_id.in_([row["id"] for row in rows]))
-            .order_by(IncidentTag.incident_id, IncidentTag.name)
-        )
-        for incident_id, name in db.execute(query):
-            tags[incident_id].append(name)
-    return [{**row, "tag_names": tags[row["id"]]} for row in rows]
+    return [
+        {**row, "tag_names": sorted(row["tag_names"] or ())} for row in rows[:limit]
+    ], next_cursor
