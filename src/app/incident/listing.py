@@ -3,7 +3,7 @@
 Each sort is (column, id), served by an index on the same pair, so page 1,000 costs what
 page 1 costs. The cursor carries the sort it was made for; using it with another is a 422.
 
-Pages are read as plain rows, not ORM objects: nothing on a page is changed, and building
+Pages are read as plain Core rows, not ORM objects: nothing on a page is changed, and building
 fifty tracked instances with their tag collections cost more than the rest of the request.
 Each row brings its tags as a JSON array, which costs less than a second query for them.
 """
@@ -123,7 +123,7 @@ def list_page(
     )
     if cursor is not None:
         query = query.where(_after(cursor, sort, order))
-    rows = db.execute(query).mappings().all()
+    rows = db.connection().execute(query).mappings().all()
     next_cursor = None
     if len(rows) > limit:
         last = rows[limit - 1]
