@@ -123,7 +123,7 @@ async def run_queued_with_requests(state: State, work: Callable[[Session], T]) -
     queued with their writes and run the way theirs are: for the server's background work.
 
     On SQLite, a writer in another thread holds the write lock while it waits for the GIL after
-    each query, and every request queued behind it waits too (create p99 130 ms instead of 40).
+    each query, and every request queued behind it waits too (create p99 130 ms instead of 55).
     """
     async with unit_of_work(state, write=True) as session:
         return await run_sync(state.database, functools.partial(work, session))

@@ -2,7 +2,9 @@
 with backoff, and a graceful stop that finishes in-flight deliveries or hands them back.
 
 One dispatcher runs per process — in the API server (in its own thread and event loop, so a
-misbehaving plugin cannot stall request handling) or as `fastapi-app worker`.
+misbehaving plugin cannot stall request handling) or as `fastapi-app worker`. Its transactions
+run wherever `transact` says: a worker thread by default; the server's event loop for the API
+server on SQLite (see `PluginRuntime`).
 """
 
 import asyncio
