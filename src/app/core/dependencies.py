@@ -106,16 +106,10 @@ async def run_sync(database: Database, work: Callable[[], T]) -> T:
 async def run_in_unit_of_work(request: Request, work: Callable[[Session], T]) -> T:
     """Run `work` in a write unit of work of its own, committed when it returns: from a task
     after the response, or in a route whose work must be kept even when it answers an error
-    (a failed login is counted, then 401)."""
-    database: Database = request.app.state.database
-    slots: anyio.Semaphore = request.app.state.database_slots
-
-    def run() -> T:
-        with database.unit_of_work() as session:
-            return work(session)
-
-    async with write_turn(request.app.state, write=True), slots:
-        return await run_in_threadpool(run)
+    (a failed login is counted, then 401). `work` runs in a worker thread: it may hash a
+    password."""
+    async with unit_of_work(request.app.state, write=True) as session:
+        return await run_in_threadpool(work, session)
 
 
 async def run_queued_with_requests(state: State, work: Callable[[Session], T]) -> T:
