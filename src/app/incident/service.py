@@ -6,7 +6,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.auth.models import User
 from app.common.errors import NotFound, StaleVersion
-from app.core.db_base import column_values, insert_into, utcnow
+from app.core.db_base import column_values, insert_into, insert_returning_id, utcnow
 from app.incident import lifecycle, participants, permissions, timeline
 from app.incident.lifecycle import Change
 from app.incident.listing import filter_clauses
@@ -53,9 +53,7 @@ def create(db: Session, data: IncidentCreate, *, reporter: User) -> Incident:
         updated_at=now,
         version=1,
     )
-    incident.id = db.execute(
-        insert_into(Incident).returning(Incident.id), column_values(incident)
-    ).scalar_one()
+    incident.id = db.execute(insert_returning_id(Incident), column_values(incident)).scalar_one()
     incident.tags = [IncidentTag(incident_id=incident.id, name=name) for name in data.tags]
     if incident.tags:
         db.execute(insert_into(IncidentTag), [column_values(tag) for tag in incident.tags])

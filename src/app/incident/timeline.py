@@ -12,7 +12,7 @@ from app.auth.models import User
 from app.common.errors import InvalidInput
 from app.common.pagination import decode_cursor, encode_cursor
 from app.common.validation import InputModel, RowId
-from app.core.db_base import column_values, insert_into, utcnow
+from app.core.db_base import column_values, insert_returning_id, utcnow
 from app.incident.lifecycle import Change
 from app.incident.models import EntryKind, Incident, TimelineEntry
 from app.incident.schemas import SortOrder
@@ -56,9 +56,7 @@ def record(
         ],
         created_at=utcnow(),
     )
-    entry.id = db.execute(
-        insert_into(TimelineEntry).returning(TimelineEntry.id), column_values(entry)
-    ).scalar_one()
+    entry.id = db.execute(insert_returning_id(TimelineEntry), column_values(entry)).scalar_one()
     return entry
 
 
