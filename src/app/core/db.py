@@ -20,7 +20,10 @@ SQLITE_PRAGMAS = (
     "PRAGMA synchronous=NORMAL",
     "PRAGMA foreign_keys=ON",
     "PRAGMA busy_timeout=10000",
-    "PRAGMA cache_size=-65536",
+    # 8 MiB per connection. Each pooled connection keeps a cache of its own, so this sets what
+    # they can hold in all; at 64 MiB each they grew the server's RSS by 35 % over 100,000
+    # requests (bench/README.md). The operating system's page cache holds the file anyway.
+    "PRAGMA cache_size=-8192",
     "PRAGMA temp_store=MEMORY",
 )
 _WRITE = "app_write"
