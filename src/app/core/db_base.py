@@ -43,8 +43,8 @@ class UTCDateTime(TypeDecorator[datetime]):
     ) -> Callable[[str | None], datetime | None] | None:
         """On SQLite, read the stored text as UTC in one parse instead of the usual two steps.
 
-        Parsing, then `replace(tzinfo=UTC)`, took 1.0 µs a value, 11 % of a list request (a page
-        of 50 incidents holds 250 timestamps); parsing with the offset appended takes 0.2.
+        Parsing, then `replace(tzinfo=UTC)`, took 1.0 µs a value; parsing with the offset
+        appended takes 0.2, and a page of 50 incidents (250 timestamps) reads in 173 µs, not 369.
         """
         if dialect.name == "sqlite":
             return _utc_from_sqlite_text
